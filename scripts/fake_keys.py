@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Generate FAKE credentials in the real shapes, for rule examples and the test corpus.
+
+Every value this prints is random and was never issued by any provider. The same seed gives
+the same keys, so examples and corpus files can be regenerated and reviewed.
+
+    python3 scripts/fake_keys.py --seed 7 openai-project 3
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import random
+import string
+import zlib
+
+B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+URLSAFE = string.ascii_letters + string.digits + "-_"
+
+
+def b62_int(n: int, width: int = 0) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n, 62)
+        out = B62[r] + out
+    return out.rjust(width, "0")
+
+
+def crc_b62(body: str) -> str:
+    return b62_int(zlib.crc32(body.encode()), 6)
+
+
+class Fakes:
+    def __init__(self, seed: int):
+        self.r = random.Random(seed)
+
+    def s(self, alphabet: str, n: int) -> str:
+        return "".join(self.r.choice(alphabet) for _ in range(n))
+
+    def openai_project(self):
+        return "sk-proj-" + self.s(URLSAFE, 74) + "T3BlbkFJ" + self.s(URLSAFE, 74)
+
+    def openai_svcacct(self):
+        return "sk-svcacct-" + self.s(URLSAFE, 74) + "T3BlbkFJ" + self.s(URLSAFE, 74)
+
+    def openai_admin(self):
+        return "sk-admin-" + self.s(URLSAFE, 74) + "T3BlbkFJ" + self.s(URLSAFE, 74)
+
+    def openai_legacy(self):
+        a = string.ascii_letters + string.digits
+        return "sk-" + self.s(a, 20) + "T3BlbkFJ" + self.s(a, 20)
+
+    def anthropic_api(self):
+        return "sk-ant-api03-" + self.s(URLSAFE, 93) + "AA"
+
+    def anthropic_admin(self):
+        return "sk-ant-admin01-" + self.s(URLSAFE, 93) + "AA"
+
+    def stripe(self, kind="sk_live_"):
+        return kind + self.s(string.ascii_letters + string.digits, 99)
+
+    def github(self, prefix="ghp_"):
+        body = self.s(B62, 30)
+        return prefix + body + crc_b62(body)
+
+    def github_pat(self):
+        a = string.ascii_letters + string.digits
+        return "github_pat_11" + self.s(string.ascii_uppercase + string.digits, 20) + "_" + self.s(a, 59)
+
+    def aws_id(self, prefix="AKIA"):
+        return prefix + self.s(string.ascii_uppercase + "234567", 16)
+
+    def aws_secret(self):
+        return self.s(string.ascii_letters + string.digits + "+/", 40)
+
+    def slack_bot(self):
+        return "xoxb-" + self.s(string.digits, 12) + "-" + self.s(string.digits, 13) + "-" + self.s(string.ascii_letters + string.digits, 24)
+
+    def slack_webhook(self):
+        u = string.ascii_uppercase + string.digits
+        return "https://hooks.slack.com/services/T" + self.s(u, 10) + "/B" + self.s(u, 10) + "/" + self.s(string.ascii_letters + string.digits, 24)
+
+    def telegram(self):
+        return self.s(string.digits[1:], 1) + self.s(string.digits, 9) + ":AA" + self.s(URLSAFE, 33)
+
+    def discord(self):
+        uid = str(self.r.randrange(10**17, 10**18)).encode()
+        first = base64.b64encode(uid).decode().rstrip("=")
+        return first + "." + self.s(URLSAFE, 6) + "." + self.s(URLSAFE, 38)
+
+    def password(self):
+        return self.s(string.ascii_letters + string.digits, 6) + "!" + self.s(string.ascii_letters + string.digits, 10)
+
+    def tkn(self):
+        return "tkn_" + self.s(string.ascii_letters + string.digits, 40)
+
+    def hex(self, n=64):
+        return self.s("0123456789abcdef", n)
+
+    def apikee_platform(self):
+        body = self.s(B62, 42)
+        return "sk_live_" + body + crc_b62(body)
+
+    def apikee_customer(self, claims=None, secret=b"fake-signing-secret-for-tests-0000000000"):
+        claims = claims or {
+            "t": "tn_" + self.s(B62, 12),
+            "s": ["usage:read", "keys:write"],
+            "e": 1893456000,
+            "v": 1,
+        }
+        raw = json.dumps(claims, separators=(",", ":")).encode()
+        payload = b62_int(int.from_bytes(raw, "big"))
+        mac = hmac.new(secret, ("apikee_" + payload).encode(), hashlib.sha256).digest()
+        return "apikee_" + payload + "." + b62_int(int.from_bytes(mac, "big"), 43)
+
+    def rsa_pem(self, label="RSA PRIVATE KEY", lines=12):
+        b64 = string.ascii_letters + string.digits + "+/"
+        body = "\n".join(self.s(b64, 64) for _ in range(lines))
+        return f"-----BEGIN {label}-----\n{body}\n{self.s(b64, 20)}==\n-----END {label}-----"
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("kind")
+    ap.add_argument("count", type=int, nargs="?", default=1)
+    a = ap.parse_args()
+    f = Fakes(a.seed)
+    for _ in range(a.count):
+        print(getattr(f, a.kind.replace("-", "_"))())

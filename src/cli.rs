@@ -1,0 +1,160 @@
+//! What the user typed (clap derive). `crate::app` resolves it into settings and runs it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::rules::Severity;
+
+#[derive(Debug, Parser)]
+#[command(name = "keywarden", version, about = "Find leaked API keys in files, staged changes and git history, and say how to rotate them.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a tree, the staged changes, a commit range or the whole history.
+    Scan(ScanArgs),
+    /// Write a baseline of the current findings (fingerprints only, never secrets).
+    Baseline(BaselineArgs),
+    /// Show a rule, or the finding behind a fingerprint, with its rotation checklist.
+    Explain(ExplainArgs),
+    /// List or self-test the rules in effect.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One line per rule: id, severity, pack, name.
+    List(ConfigArg),
+    /// Check every rule: ids, patterns, examples, negative examples, checklists.
+    Check(ConfigArg),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArg {
+    /// Config file (default: .keywarden.yaml at the repository root or scanned directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScanArgs {
+    /// Files or directories to scan (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Scan what is staged in the index (what the next commit would add), not the working tree.
+    #[arg(long, conflicts_with_all = ["history", "range"])]
+    pub staged: bool,
+
+    /// Scan every blob reachable from every ref (branches, remotes, tags, HEAD, stash).
+    #[arg(long, conflicts_with = "range")]
+    pub history: bool,
+
+    /// Scan the blobs introduced by the commits in BASE..HEAD (pull requests, pre-push).
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub range: Option<String>,
+
+    /// With --history: also scan objects no ref reaches (left behind by a history rewrite).
+    #[arg(long, requires = "history")]
+    pub all_objects: bool,
+
+    /// With --history --show-secrets: write the found secrets to FILE (mode 0600) for
+    /// `git filter-repo --replace-text`.
+    #[arg(long, value_name = "FILE", requires = "show_secrets")]
+    pub purge_file: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print secrets in full. Off by default: every output is redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// When to color text output (NO_COLOR is honoured with auto).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Skip files larger than this (e.g. 100MiB, 30MB, 1048576). Default 100MiB.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+
+    /// Follow symbolic links while walking (off by default).
+    #[arg(long)]
+    pub follow_links: bool,
+
+    /// Do not honour .gitignore, .ignore and git excludes when walking.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Drop findings whose fingerprint and path are in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Rewrite --baseline with the current findings, keeping reasons.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+
+    /// Ignore `keywarden:allow`, `gitleaks:allow` and `pragma: allowlist secret` (audits).
+    #[arg(long)]
+    pub no_inline_allow: bool,
+
+    /// Minimum severity that makes the exit code 1 (default: low, i.e. any finding).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Environment variable holding the apikee signing secret, to verify customer keys offline.
+    #[arg(long, value_name = "NAME")]
+    pub apikee_secret_env: Option<String>,
+
+    /// No progress and no warnings about skipped large files.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// A rule id, or a 64-hex fingerprint from a report or baseline.
+    pub id: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Where to look for a fingerprint (default: the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<PathBuf>,
+}

@@ -1,0 +1,209 @@
+//! `.keywarden.yaml`: which packs and rules run, custom rules, allowlists, the failing
+//! severity and size limits. A pull request can change this file, so parsing is bounded
+//! (serde-saphyr's budget), unknown fields are errors, and nothing in it can run code or read
+//! files: the apikee signing secret is named as an environment variable, never stored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::rules::{AllowSpec, RuleSet, RuleSpec, Severity};
+
+/// The file name looked for at the repository root or the scanned directory.
+pub const FILE_NAME: &str = ".keywarden.yaml";
+
+/// Largest config we parse; bigger is an error, not a slow start.
+const MAX_CONFIG_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Pack name → enabled. Packs not named stay enabled.
+    #[serde(default)]
+    pub packs: BTreeMap<String, bool>,
+    /// Rule ids to turn off.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Custom rules in the pack schema; self-tested at load like built-ins.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    #[serde(default)]
+    pub allow: ConfigAllow,
+    /// Minimum severity that makes the exit code 1.
+    #[serde(default)]
+    pub fail_on: Option<Severity>,
+    /// Bytes, or a size such as `50MiB`.
+    #[serde(default)]
+    pub max_file_size: Option<SizeSpec>,
+    /// Environment variable holding the apikee signing secret(s), comma separated.
+    #[serde(default)]
+    pub apikee_secret_env: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigAllow {
+    /// Path globs never scanned.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    #[serde(default)]
+    pub lines: Vec<String>,
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+impl ConfigAllow {
+    pub fn spec(&self) -> AllowSpec {
+        AllowSpec { secrets: self.secrets.clone(), lines: self.lines.clone(), stopwords: self.stopwords.clone() }
+    }
+}
+
+/// A size written as a number of bytes or with a unit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SizeSpec {
+    Bytes(u64),
+    Text(String),
+}
+
+impl SizeSpec {
+    pub fn bytes(&self) -> Result<u64> {
+        match self {
+            SizeSpec::Bytes(n) => Ok(*n),
+            SizeSpec::Text(s) => parse_size(s),
+        }
+    }
+}
+
+/// `100MiB`, `30MB`, `512K`, `1024` → bytes.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| anyhow!("not a size: {s:?} (use e.g. 100MiB)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => bail!("not a size: {s:?} (units: KB, KiB, MB, MiB, GB, GiB)"),
+    };
+    n.checked_mul(mult).ok_or_else(|| anyhow!("size too large: {s:?}"))
+}
+
+/// Parse YAML with the error naming the file, line and column (and so the field).
+pub fn parse_yaml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
+    serde_saphyr::from_str(text).map_err(|e| anyhow!("{file}: {}", describe_yaml_error(&e)))
+}
+
+/// The parser's message without its source snippet: a snippet could echo a secret from the file.
+fn describe_yaml_error(e: &serde_saphyr::Error) -> String {
+    let full = e.to_string();
+    let first = full.lines().next().unwrap_or_default().trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    match e.location() {
+        Some(loc) if !first.contains(&format!("line {}", loc.line())) => {
+            format!("line {}, column {}: {first}", loc.line(), loc.column())
+        }
+        _ => first,
+    }
+}
+
+impl Config {
+    /// Read and parse a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read config"))?;
+        if bytes.len() > MAX_CONFIG_BYTES {
+            bail!("{shown}: config is {} bytes, over the {} byte limit", bytes.len(), MAX_CONFIG_BYTES);
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            anyhow!("{shown}: config is not valid UTF-8 (byte {})", e.valid_up_to())
+        })?;
+        let cfg: Config = parse_yaml(&shown, text)?;
+        if let Some(s) = &cfg.max_file_size {
+            s.bytes().with_context(|| format!("{shown}: field max_file_size"))?;
+        }
+        Ok(cfg)
+    }
+
+    /// The config file that applies when none was named: `.keywarden.yaml` in the scanned
+    /// directory or the nearest parent up to the repository root.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let mut dir = if start.is_dir() { Some(start) } else { start.parent() };
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            if d.join(".git").exists() {
+                return None;
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    /// Apply packs, disabled rules and custom rules to the built-in set. Custom rules must pass
+    /// the same self-test as built-ins.
+    pub fn apply(&self, set: &mut RuleSet, file: &str) -> Result<()> {
+        let known = set.packs().iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for name in self.packs.keys() {
+            if !known.contains(name) {
+                bail!("{file}: field packs: unknown pack {name:?} (known: {})", known.join(", "));
+            }
+        }
+        for id in &self.disable {
+            if set.get(id).is_none() {
+                bail!("{file}: field disable: unknown rule id {id:?}");
+            }
+        }
+        set.retain(|r| self.packs.get(&r.pack).copied().unwrap_or(true) && !self.disable.contains(&r.spec.id));
+        if !self.rules.is_empty() {
+            let mut custom = RuleSet::default();
+            for spec in &self.rules {
+                if set.get(&spec.id).is_some() {
+                    bail!("{file}: field rules: id {:?} is already a built-in rule", spec.id);
+                }
+                custom.add(spec.clone(), "custom").with_context(|| format!("{file}: field rules"))?;
+            }
+            custom.compile_all().with_context(|| format!("{file}: field rules"))?;
+            crate::rules::ensure_sound(&custom, &format!("{file}: field rules"))?;
+            for spec in &self.rules {
+                set.add(spec.clone(), "custom")?;
+            }
+            set.compile_all()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100MiB").unwrap(), 100 << 20);
+        assert_eq!(parse_size("30MB").unwrap(), 30_000_000);
+        assert_eq!(parse_size("1024").unwrap(), 1024);
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn unknown_field_names_file_line_and_field() {
+        let err = parse_yaml::<Config>("cfg.yaml", "fail_on: high\nallow:\n  pathz: [x]\n").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("cfg.yaml"), "{msg}");
+        assert!(msg.contains("pathz"), "{msg}");
+        assert!(msg.contains('3'), "{msg}");
+    }
+}

@@ -1,0 +1,39 @@
+//! Writing files the safe way: a temp file beside the target, flushed, then renamed over it.
+//! A failed write never truncates the user's file.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Replace `path` with `bytes` atomically. `mode` sets the permissions of a new file (kept from
+/// the old one otherwise).
+pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let existing_mode = std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777);
+    let perm = mode.or(existing_mode).unwrap_or(0o644);
+    let mut n = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.keywarden-{}-{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e).with_context(|| format!("{}: cannot create a temporary file", path.display())),
+        }
+    };
+    let written = file
+        .write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .and_then(|_| std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(perm)))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("{}: write failed (the file was left as it was)", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! keywarden: parse the command line, run it, exit 0 (clean), 1 (findings) or 2 (error).
+
+mod app;
+mod baseline;
+mod cli;
+mod config;
+mod finding;
+mod fsutil;
+mod matcher;
+mod report;
+mod rotation;
+mod rules;
+mod scan;
+mod source;
+mod validate;
+
+use clap::Parser;
+
+fn main() {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let code = match app::run(cli.command) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => 0,
+        Err(e) => {
+            eprintln!("keywarden: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+/// `keywarden scan | head` closes our stdout early; that is not an error worth a message.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,304 @@
+//! The matcher: one case-insensitive Aho-Corasick automaton over every rule's keywords finds
+//! where a secret could be; only rules whose keyword hit run their regex, and only in a window
+//! around the hit. Candidates then pass entropy, the rule's validator and the allowlists, and
+//! where two rules claim the same span the more specific one wins.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::rules::{Allow, Rule, RuleSet, Severity};
+use crate::validate::{Context, Verdict};
+
+/// Bytes before a keyword hit that a pattern may start at (`api_key = "…"` starts before `key`).
+const WINDOW_BEFORE: usize = 256;
+/// At most this many bytes of a line either side of a secret are used for line allowlists and
+/// shown in reports, so a 30 MB minified line never gets copied around.
+pub const LINE_CONTEXT: usize = 160;
+
+/// Why a match was not reported; suppressed matches are counted, never silently lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suppression {
+    /// `keywarden:allow`, `gitleaks:allow` or `pragma: allowlist secret` on the line.
+    Inline,
+    /// The repository config's allowlist.
+    Config,
+}
+
+/// One secret a rule found in one chunk, before it becomes a `Finding`.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub rule: usize,
+    /// Byte span of the `secret` group in the chunk.
+    pub start: usize,
+    pub end: usize,
+    pub verdict: Verdict,
+    pub suppressed: Option<Suppression>,
+    specificity: (bool, usize),
+}
+
+impl Match {
+    pub fn severity(&self, rules: &RuleSet) -> Severity {
+        self.verdict.severity.unwrap_or(rules.rules[self.rule].spec.severity)
+    }
+}
+
+/// Settings that come from the command line and config rather than from rules.
+#[derive(Debug, Default)]
+pub struct MatchOptions {
+    pub ctx: Context,
+    pub allow: Allow,
+    pub inline_allow: bool,
+    /// Compute GitHub's line hash for each finding (SARIF output).
+    pub line_hashes: bool,
+}
+
+pub struct Matcher<'r> {
+    rules: &'r RuleSet,
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rules that listed that keyword.
+    keyword_rules: Vec<Vec<usize>>,
+    opts: MatchOptions,
+}
+
+impl<'r> Matcher<'r> {
+    pub fn new(rules: &'r RuleSet, opts: MatchOptions) -> anyhow::Result<Matcher<'r>> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, rule) in rules.rules.iter().enumerate() {
+            for kw in &rule.spec.keywords {
+                let kw = kw.to_ascii_lowercase();
+                match keywords.iter().position(|k| *k == kw) {
+                    Some(p) => {
+                        if !keyword_rules[p].contains(&i) {
+                            keyword_rules[p].push(i)
+                        }
+                    }
+                    None => {
+                        keywords.push(kw);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)?;
+        Ok(Matcher { rules, automaton, keyword_rules, opts })
+    }
+
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
+    pub fn options(&self) -> &MatchOptions {
+        &self.opts
+    }
+
+    /// Every match in `data`, suppressed ones included, sorted by position.
+    pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Match> {
+        let windows = self.windows(data, |rule| rule.paths.admits(path));
+        let mut found = Vec::new();
+        for (rule_idx, spans) in windows.into_iter().enumerate() {
+            for (ws, we) in spans {
+                self.run_rule(rule_idx, data, ws, we, &mut found);
+            }
+        }
+        resolve_overlaps(found)
+    }
+
+    /// Per rule, the merged byte windows around its keyword hits.
+    fn windows(&self, data: &[u8], admits: impl Fn(&Rule) -> bool) -> Vec<Vec<(usize, usize)>> {
+        let n = self.rules.rules.len();
+        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let mut admitted: Vec<Option<bool>> = vec![None; n];
+        for hit in self.automaton.find_overlapping_iter(data) {
+            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+                let rule = &self.rules.rules[r];
+                if !*admitted[r].get_or_insert_with(|| admits(rule)) {
+                    continue;
+                }
+                let ws = hit.start().saturating_sub(WINDOW_BEFORE);
+                let we = (hit.end() + rule.window()).min(data.len());
+                match windows[r].last_mut() {
+                    Some(last) if ws <= last.1 => last.1 = last.1.max(we),
+                    _ => windows[r].push((ws, we)),
+                }
+            }
+        }
+        windows
+    }
+
+    fn run_rule(&self, rule_idx: usize, data: &[u8], ws: usize, we: usize, out: &mut Vec<Match>) {
+        let rule = &self.rules.rules[rule_idx];
+        let hay = &data[ws..we];
+        for caps in rule.regex().captures_iter(hay) {
+            let Some(g) = caps.name("secret") else { continue };
+            let (start, end) = (ws + g.start(), ws + g.end());
+            if start == end || out.iter().any(|m| m.rule == rule_idx && m.start == start && m.end == end) {
+                continue;
+            }
+            if let Some(m) = self.judge(rule_idx, data, start, end) {
+                out.push(m);
+            }
+        }
+    }
+
+    /// Entropy, validator and allowlists for one candidate.
+    fn judge(&self, rule_idx: usize, data: &[u8], start: usize, end: usize) -> Option<Match> {
+        let rule = &self.rules.rules[rule_idx];
+        let secret = &data[start..end];
+        if rule.spec.min_entropy > 0.0 && shannon_entropy(secret) < rule.spec.min_entropy {
+            return None;
+        }
+        let verdict = match rule.spec.validate {
+            Some(v) => v.check(secret, rule.spec.severity, &self.opts.ctx)?,
+            None => Verdict::default(),
+        };
+        let line = line_around(data, start, end);
+        if rule.allow.allows(secret, line) {
+            return None;
+        }
+        let suppressed = if self.opts.allow.allows(secret, line) {
+            Some(Suppression::Config)
+        } else if self.opts.inline_allow && inline_allowed(line, rule.id()) {
+            Some(Suppression::Inline)
+        } else {
+            None
+        };
+        let lower = secret.to_ascii_lowercase();
+        let keyword_len = rule
+            .spec
+            .keywords
+            .iter()
+            .filter(|k| memchr::memmem::find(&lower, k.to_ascii_lowercase().as_bytes()).is_some())
+            .map(|k| k.len())
+            .max()
+            .unwrap_or(0);
+        Some(Match {
+            rule: rule_idx,
+            start,
+            end,
+            verdict,
+            suppressed,
+            specificity: (rule.spec.validate.is_some(), keyword_len),
+        })
+    }
+}
+
+/// Where two rules claim overlapping spans, keep the more specific: a rule whose validator
+/// passed beats one without, then the longer keyword inside the secret, then the earlier rule.
+/// Two validated rules both stand: they state different facts about a checked key.
+fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
+    found.sort_by_key(|m| (m.start, m.end, m.rule));
+    let mut dropped = vec![false; found.len()];
+    for i in 0..found.len() {
+        for j in i + 1..found.len() {
+            if found[j].start >= found[i].end {
+                break;
+            }
+            let (a, b) = (&found[i], &found[j]);
+            if a.specificity.0 && b.specificity.0 {
+                continue;
+            }
+            let a_wins = (a.specificity, std::cmp::Reverse(a.rule)) >= (b.specificity, std::cmp::Reverse(b.rule));
+            if a_wins {
+                dropped[j] = true;
+            } else {
+                dropped[i] = true;
+            }
+        }
+    }
+    found.into_iter().zip(dropped).filter(|(_, d)| !d).map(|(m, _)| m).collect()
+}
+
+/// The line holding `start..end`, at most `LINE_CONTEXT` bytes either side.
+pub fn line_around(data: &[u8], start: usize, end: usize) -> &[u8] {
+    let lo = start.saturating_sub(LINE_CONTEXT);
+    let ls = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |p| lo + p + 1);
+    let end_of_first = memchr::memchr(b'\n', &data[start..end]).map_or(end, |p| start + p);
+    let hi = (end_of_first + LINE_CONTEXT).min(data.len());
+    let le = memchr::memchr(b'\n', &data[end_of_first..hi]).map_or(hi, |p| end_of_first + p);
+    &data[ls..le]
+}
+
+/// Inline markers teams already use, so migrating from another scanner needs no edits.
+fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
+    let text = String::from_utf8_lossy(line);
+    if text.contains("gitleaks:allow") || text.contains("pragma: allowlist secret") {
+        return true;
+    }
+    let Some(pos) = text.find("keywarden:allow") else { return false };
+    let rest = text[pos + "keywarden:allow".len()..].trim_start();
+    let first = rest.split(char::is_whitespace).next().unwrap_or("");
+    let is_id = |w: &&str| w.contains('-') && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let named: Vec<&str> = first.split(',').filter(is_id).collect();
+    named.is_empty() || named.contains(&rule_id)
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &b in data {
+        counts[b as usize] += 1;
+    }
+    let n = data.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The matches one rule alone produces on `text` (used by the self-test, where examples and
+/// negative examples are judged rule by rule).
+pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> {
+    let idx = set.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(usize::MAX);
+    let Ok(matcher) = Matcher::new(set, MatchOptions { ctx: Context { now: 1_800_000_000, ..Context::default() }, ..MatchOptions::default() }) else {
+        return Vec::new();
+    };
+    let windows = matcher.windows(text, |r| std::ptr::eq(r, rule));
+    let mut out = Vec::new();
+    if let Some(spans) = windows.get(idx) {
+        for &(ws, we) in spans {
+            matcher.run_rule(idx, text, ws, we, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_of_uniform_and_constant_input() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert_eq!(shannon_entropy(b""), 0.0);
+    }
+
+    #[test]
+    fn inline_markers() {
+        assert!(inline_allowed(b"x = 'k' # keywarden:allow", "openai-project-key"));
+        assert!(inline_allowed(b"x = 'k' // keywarden:allow openai-project-key", "openai-project-key"));
+        assert!(!inline_allowed(b"x = 'k' // keywarden:allow stripe-live-key", "openai-project-key"));
+        assert!(inline_allowed(b"x = 'k' # gitleaks:allow", "any-rule"));
+        assert!(inline_allowed(b"x = 'k' # pragma: allowlist secret", "any-rule"));
+        assert!(!inline_allowed(b"x = 'k'", "any-rule"));
+    }
+
+    #[test]
+    fn line_context_is_bounded_on_a_long_line() {
+        let mut data = vec![b'a'; 10_000];
+        data.extend_from_slice(b"SECRET");
+        data.extend(vec![b'b'; 10_000]);
+        let line = line_around(&data, 10_000, 10_006);
+        assert_eq!(line.len(), 2 * LINE_CONTEXT + 6);
+    }
+}
