@@ -24,8 +24,12 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Scan(args) => scan(&args, false),
         Command::Baseline(args) => scan(&args.scan, true),
         Command::Explain(args) => explain(&args),
-        Command::Rules { action: RulesAction::List(c) } => rules_list(&c),
-        Command::Rules { action: RulesAction::Check(c) } => rules_check(&c),
+        Command::Rules {
+            action: RulesAction::List(c),
+        } => rules_list(&c),
+        Command::Rules {
+            action: RulesAction::Check(c),
+        } => rules_check(&c),
     }
 }
 
@@ -50,14 +54,25 @@ fn resolve_rules(config: &ConfigArg, start: &Path) -> Result<Resolved> {
         }
         None => Config::default(),
     };
-    Ok(Resolved { rules, config, config_file })
+    Ok(Resolved {
+        rules,
+        config,
+        config_file,
+    })
 }
 
 fn rules_list(c: &ConfigArg) -> Result<i32> {
     let r = resolve_rules(c, Path::new("."))?;
     let mut out = std::io::stdout().lock();
     for rule in &r.rules.rules {
-        writeln!(out, "{:<34} {:<8} {:<12} {}", rule.id(), rule.spec.severity, rule.pack, rule.spec.name)?;
+        writeln!(
+            out,
+            "{:<34} {:<8} {:<12} {}",
+            rule.id(),
+            rule.spec.severity,
+            rule.pack,
+            rule.spec.name
+        )?;
     }
     Ok(0)
 }
@@ -65,15 +80,28 @@ fn rules_list(c: &ConfigArg) -> Result<i32> {
 fn rules_check(c: &ConfigArg) -> Result<i32> {
     let r = resolve_rules(c, Path::new("."))?;
     let problems = crate::rules::self_test(&r.rules);
-    let examples: usize = r.rules.rules.iter().map(|x| x.spec.examples.len() + x.spec.negative_examples.len()).sum();
+    let examples: usize = r
+        .rules
+        .rules
+        .iter()
+        .map(|x| x.spec.examples.len() + x.spec.negative_examples.len())
+        .sum();
     if problems.is_empty() {
-        println!("{} rules in {} packs: all sound ({examples} examples checked)", r.rules.rules.len(), r.rules.packs().len());
+        println!(
+            "{} rules in {} packs: all sound ({examples} examples checked)",
+            r.rules.rules.len(),
+            r.rules.packs().len()
+        );
         Ok(0)
     } else {
         for p in &problems {
             eprintln!("error: {p}");
         }
-        eprintln!("{} problem(s) in {} rules", problems.len(), r.rules.rules.len());
+        eprintln!(
+            "{} problem(s) in {} rules",
+            problems.len(),
+            r.rules.rules.len()
+        );
         Ok(2)
     }
 }
@@ -83,11 +111,26 @@ fn explain(args: &ExplainArgs) -> Result<i32> {
     let r = resolve_rules(&args.config, &start)?;
     let mut out = std::io::stdout().lock();
     if let Some(rule) = r.rules.get(&args.id) {
-        writeln!(out, "{} ({}, {} severity, pack {})", rule.id(), rule.spec.name, rule.spec.severity, rule.pack)?;
+        writeln!(
+            out,
+            "{} ({}, {} severity, pack {})",
+            rule.id(),
+            rule.spec.name,
+            rule.spec.severity,
+            rule.pack
+        )?;
         writeln!(out, "{}", rule.spec.description)?;
-        writeln!(out, "fires on: keywords {:?}, pattern {}", rule.spec.keywords, rule.spec.pattern)?;
+        writeln!(
+            out,
+            "fires on: keywords {:?}, pattern {}",
+            rule.spec.keywords, rule.spec.pattern
+        )?;
         if rule.spec.min_entropy > 0.0 {
-            writeln!(out, "requires: Shannon entropy of the secret >= {}", rule.spec.min_entropy)?;
+            writeln!(
+                out,
+                "requires: Shannon entropy of the secret >= {}",
+                rule.spec.min_entropy
+            )?;
         }
         if let Some(v) = rule.spec.validate {
             writeln!(out, "validated offline: {v:?}")?;
@@ -105,22 +148,43 @@ fn explain(args: &ExplainArgs) -> Result<i32> {
         return Ok(0);
     }
     if args.id.len() == 64 && args.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let scan_args = ScanArgs { paths: vec![start], config: args.config.clone(), quiet: true, ..ScanArgs::default() };
+        let scan_args = ScanArgs {
+            paths: vec![start],
+            config: args.config.clone(),
+            quiet: true,
+            ..ScanArgs::default()
+        };
         let (findings, _) = collect(&scan_args, &r)?;
-        let hits: Vec<&Finding> = findings.iter().filter(|f| f.fingerprint.eq_ignore_ascii_case(&args.id)).collect();
+        let hits: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.fingerprint.eq_ignore_ascii_case(&args.id))
+            .collect();
         if hits.is_empty() {
-            bail!("no finding with fingerprint {} in the scanned tree (it may have been removed)", args.id);
+            bail!(
+                "no finding with fingerprint {} in the scanned tree (it may have been removed)",
+                args.id
+            );
         }
         for f in hits {
-            writeln!(out, "{} at {}:{}:{} — {} ({})", f.rule_id, f.path, f.line, f.column, f.rule_name, f.redacted)?;
-            writeln!(out, "why: the keyword prefilter hit, the pattern matched and every check passed (entropy, validator, allowlists)")?;
+            writeln!(
+                out,
+                "{} at {}:{}:{} — {} ({})",
+                f.rule_id, f.path, f.line, f.column, f.rule_name, f.redacted
+            )?;
+            writeln!(
+                out,
+                "why: the keyword prefilter hit, the pattern matched and every check passed (entropy, validator, allowlists)"
+            )?;
             for (i, s) in f.rotate.iter().enumerate() {
                 writeln!(out, "  {}. {s}", i + 1)?;
             }
         }
         return Ok(0);
     }
-    bail!("{:?} is neither a rule id nor a 64-hex fingerprint (see `keywarden rules list`)", args.id)
+    bail!(
+        "{:?} is neither a rule id nor a 64-hex fingerprint (see `keywarden rules list`)",
+        args.id
+    )
 }
 
 /// Scan as asked and return (findings, stats) before baseline and threshold filtering.
@@ -131,25 +195,51 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
         (None, Some(s)) => s.bytes()?,
         (None, None) => DEFAULT_MAX_FILE_SIZE,
     };
-    let env_name = args.apikee_secret_env.clone().or_else(|| r.config.apikee_secret_env.clone());
+    let env_name = args
+        .apikee_secret_env
+        .clone()
+        .or_else(|| r.config.apikee_secret_env.clone());
     let mut ctx = crate::validate::Context {
-        now: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
         ..Default::default()
     };
     if let Some(name) = env_name {
-        let value = std::env::var(&name).with_context(|| format!("apikee signing secret: environment variable {name} is not set"))?;
-        ctx.apikee_secrets = value.split(',').map(|s| s.trim().as_bytes().to_vec()).filter(|s| !s.is_empty()).collect();
+        let value = std::env::var(&name).with_context(|| {
+            format!("apikee signing secret: environment variable {name} is not set")
+        })?;
+        ctx.apikee_secrets = value
+            .split(',')
+            .map(|s| s.trim().as_bytes().to_vec())
+            .filter(|s| !s.is_empty())
+            .collect();
     }
-    let cfg_what = r.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "config".into());
+    let cfg_what = r
+        .config_file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "config".into());
     let opts = MatchOptions {
         ctx,
         allow: Allow::compile(&r.config.allow.spec(), &cfg_what)?,
         inline_allow: !args.no_inline_allow,
         line_hashes: args.format == Format::Sarif,
     };
-    let path_filter = PathFilter::compile(&PathsSpec { include: vec![], exclude: r.config.allow.paths.clone() }, &cfg_what)?;
+    let path_filter = PathFilter::compile(
+        &PathsSpec {
+            include: vec![],
+            exclude: r.config.allow.paths.clone(),
+        },
+        &cfg_what,
+    )?;
     let matcher = Matcher::new(&r.rules, opts)?;
-    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let outcome: Outcome = if args.staged || args.history || args.range.is_some() {
         let git_opts = git::GitOptions {
             max_file_size,
@@ -163,10 +253,19 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
         } else if args.history {
             git::history(&matcher, repo, &git_opts)?
         } else {
-            git::range(&matcher, repo, args.range.as_deref().unwrap_or_default(), &git_opts)?
+            git::range(
+                &matcher,
+                repo,
+                args.range.as_deref().unwrap_or_default(),
+                &git_opts,
+            )?
         }
     } else {
-        let walk = worktree::WalkOptions { follow_links: args.follow_links, no_ignore: args.no_ignore, max_file_size };
+        let walk = worktree::WalkOptions {
+            follow_links: args.follow_links,
+            no_ignore: args.no_ignore,
+            max_file_size,
+        };
         let (mut targets, warnings) = worktree::targets(&paths, &walk);
         for w in warnings {
             eprintln!("{w}");
@@ -175,14 +274,20 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
         worktree::scan(&matcher, &targets, &walk, args.quiet)
     };
     let mut findings = outcome.findings;
-    findings.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id)));
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
+    });
     let mut stats = outcome.stats;
     stats.elapsed = started.elapsed();
     Ok((findings, stats))
 }
 
 fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
-    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let start = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     if !start.exists() {
         bail!("{}: no such file or directory", start.display());
     }
@@ -198,7 +303,11 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         match &args.output {
             Some(p) => {
                 crate::fsutil::atomic_write(p, b.to_json().as_bytes(), None)?;
-                eprintln!("keywarden: wrote {} baseline entries to {}", b.entries.len(), p.display());
+                eprintln!(
+                    "keywarden: wrote {} baseline entries to {}",
+                    b.entries.len(),
+                    p.display()
+                );
             }
             None => std::io::stdout().lock().write_all(b.to_json().as_bytes())?,
         }
@@ -209,8 +318,16 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         let base = Baseline::load(path)?;
         if args.update_baseline {
             let updated = Baseline::from_findings(&findings, Some(&base));
-            let kept: std::collections::HashSet<_> = updated.entries.iter().map(|e| (&e.fingerprint, &e.path)).collect();
-            let dropped = base.entries.iter().filter(|e| !kept.contains(&(&e.fingerprint, &e.path))).count();
+            let kept: std::collections::HashSet<_> = updated
+                .entries
+                .iter()
+                .map(|e| (&e.fingerprint, &e.path))
+                .collect();
+            let dropped = base
+                .entries
+                .iter()
+                .filter(|e| !kept.contains(&(&e.fingerprint, &e.path)))
+                .count();
             crate::fsutil::atomic_write(path, updated.to_json().as_bytes(), None)?;
             eprintln!(
                 "keywarden: baseline {} updated: {} entries, {dropped} dropped that no longer match",
@@ -231,9 +348,16 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         let mut secrets: Vec<&str> = findings.iter().map(|f| f.secret.as_str()).collect();
         secrets.sort();
         secrets.dedup();
-        let body: String = secrets.iter().map(|s| format!("{s}==>REMOVED-BY-KEYWARDEN\n")).collect();
+        let body: String = secrets
+            .iter()
+            .map(|s| format!("{s}==>REMOVED-BY-KEYWARDEN\n"))
+            .collect();
         crate::fsutil::atomic_write(purge, body.as_bytes(), Some(0o600))?;
-        eprintln!("keywarden: wrote {} secret(s) to {} (mode 0600) for git filter-repo --replace-text", secrets.len(), purge.display());
+        eprintln!(
+            "keywarden: wrote {} secret(s) to {} (mode 0600) for git filter-repo --replace-text",
+            secrets.len(),
+            purge.display()
+        );
     }
 
     let fail_on = args.fail_on.or(r.config.fail_on).unwrap_or(Severity::Low);
@@ -242,7 +366,11 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     let mode = if args.staged {
         "staged"
@@ -255,7 +383,14 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     };
     let root = repo_root(&start);
     let report_errors = stats.git_errors;
-    let report = Report { findings, stats, rules: &r.rules, show_secrets: args.show_secrets, mode, root };
+    let report = Report {
+        findings,
+        stats,
+        rules: &r.rules,
+        show_secrets: args.show_secrets,
+        mode,
+        root,
+    };
     let reporter = args.format.reporter(color);
     match &args.output {
         Some(path) => {
@@ -274,7 +409,9 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         return Ok(1);
     }
     if report_errors > 0 {
-        eprintln!("keywarden: error: {report_errors} git object(s) could not be read; the scan is incomplete");
+        eprintln!(
+            "keywarden: error: {report_errors} git object(s) could not be read; the scan is incomplete"
+        );
         return Ok(2);
     }
     Ok(0)
@@ -284,7 +421,11 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
 /// SARIF URIs are relative to it.
 pub fn repo_root(start: &Path) -> PathBuf {
     let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone()) };
+    let dir = if abs.is_dir() {
+        abs.clone()
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone())
+    };
     let mut cur = Some(dir.as_path());
     while let Some(d) = cur {
         if d.join(".git").exists() {

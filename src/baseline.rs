@@ -29,14 +29,24 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read baseline", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text).with_context(|| format!("{}: not a keywarden baseline", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+        let b: Baseline = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a keywarden baseline", path.display()))?;
         if b.version != 1 {
-            bail!("{}: baseline version {} is not supported (expected 1)", path.display(), b.version);
+            bail!(
+                "{}: baseline version {} is not supported (expected 1)",
+                path.display(),
+                b.version
+            );
         }
         for e in &b.entries {
             if e.fingerprint.len() != 64 || !e.fingerprint.bytes().all(|c| c.is_ascii_hexdigit()) {
-                bail!("{}: entry for {} has a malformed fingerprint", path.display(), e.path);
+                bail!(
+                    "{}: entry for {} has a malformed fingerprint",
+                    path.display(),
+                    e.path
+                );
             }
         }
         Ok(b)
@@ -45,7 +55,12 @@ impl Baseline {
     /// A baseline of these findings, keeping the reasons an older baseline gave.
     pub fn from_findings(findings: &[Finding], previous: Option<&Baseline>) -> Baseline {
         let reasons: BTreeMap<(String, String), Option<String>> = previous
-            .map(|p| p.entries.iter().map(|e| ((e.fingerprint.clone(), e.path.clone()), e.reason.clone())).collect())
+            .map(|p| {
+                p.entries
+                    .iter()
+                    .map(|e| ((e.fingerprint.clone(), e.path.clone()), e.reason.clone()))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut entries: Vec<Entry> = findings
             .iter()
@@ -53,12 +68,18 @@ impl Baseline {
                 path: f.path.clone(),
                 rule_id: f.rule_id.clone(),
                 fingerprint: f.fingerprint.clone(),
-                reason: reasons.get(&(f.fingerprint.clone(), f.path.clone())).cloned().flatten(),
+                reason: reasons
+                    .get(&(f.fingerprint.clone(), f.path.clone()))
+                    .cloned()
+                    .flatten(),
             })
             .collect();
         entries.sort();
         entries.dedup();
-        Baseline { version: 1, entries }
+        Baseline {
+            version: 1,
+            entries,
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -69,9 +90,16 @@ impl Baseline {
 
     /// Split findings into (new, baselined count).
     pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
-        let known: HashSet<(&str, &str)> = self.entries.iter().map(|e| (e.fingerprint.as_str(), e.path.as_str())).collect();
+        let known: HashSet<(&str, &str)> = self
+            .entries
+            .iter()
+            .map(|e| (e.fingerprint.as_str(), e.path.as_str()))
+            .collect();
         let before = findings.len();
-        let kept: Vec<Finding> = findings.into_iter().filter(|f| !known.contains(&(f.fingerprint.as_str(), f.path.as_str()))).collect();
+        let kept: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| !known.contains(&(f.fingerprint.as_str(), f.path.as_str())))
+            .collect();
         let dropped = before - kept.len();
         (kept, dropped)
     }

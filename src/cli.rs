@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::rules::Severity;
 
 #[derive(Debug, Parser)]
-#[command(name = "keywarden", version, about = "Find leaked API keys in files, staged changes and git history, and say how to rotate them.")]
+#[command(
+    name = "keywarden",
+    version,
+    about = "Find leaked API keys in files, staged changes and git history, and say how to rotate them."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

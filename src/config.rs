@@ -59,7 +59,11 @@ pub struct ConfigAllow {
 
 impl ConfigAllow {
     pub fn spec(&self) -> AllowSpec {
-        AllowSpec { secrets: self.secrets.clone(), lines: self.lines.clone(), stopwords: self.stopwords.clone() }
+        AllowSpec {
+            secrets: self.secrets.clone(),
+            lines: self.lines.clone(),
+            stopwords: self.stopwords.clone(),
+        }
     }
 }
 
@@ -85,7 +89,9 @@ pub fn parse_size(s: &str) -> Result<u64> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| anyhow!("not a size: {s:?} (use e.g. 100MiB)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| anyhow!("not a size: {s:?} (use e.g. 100MiB)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1000,
@@ -96,7 +102,8 @@ pub fn parse_size(s: &str) -> Result<u64> {
         "gib" => 1 << 30,
         _ => bail!("not a size: {s:?} (units: KB, KiB, MB, MiB, GB, GiB)"),
     };
-    n.checked_mul(mult).ok_or_else(|| anyhow!("size too large: {s:?}"))
+    n.checked_mul(mult)
+        .ok_or_else(|| anyhow!("size too large: {s:?}"))
 }
 
 /// Parse YAML with the error naming the file, line and column (and so the field).
@@ -123,14 +130,22 @@ impl Config {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read config"))?;
         if bytes.len() > MAX_CONFIG_BYTES {
-            bail!("{shown}: config is {} bytes, over the {} byte limit", bytes.len(), MAX_CONFIG_BYTES);
+            bail!(
+                "{shown}: config is {} bytes, over the {} byte limit",
+                bytes.len(),
+                MAX_CONFIG_BYTES
+            );
         }
         let text = std::str::from_utf8(&bytes).map_err(|e| {
-            anyhow!("{shown}: config is not valid UTF-8 (byte {})", e.valid_up_to())
+            anyhow!(
+                "{shown}: config is not valid UTF-8 (byte {})",
+                e.valid_up_to()
+            )
         })?;
         let cfg: Config = parse_yaml(&shown, text)?;
         if let Some(s) = &cfg.max_file_size {
-            s.bytes().with_context(|| format!("{shown}: field max_file_size"))?;
+            s.bytes()
+                .with_context(|| format!("{shown}: field max_file_size"))?;
         }
         Ok(cfg)
     }
@@ -138,7 +153,11 @@ impl Config {
     /// The config file that applies when none was named: `.keywarden.yaml` in the scanned
     /// directory or the nearest parent up to the repository root.
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        let mut dir = if start.is_dir() { Some(start) } else { start.parent() };
+        let mut dir = if start.is_dir() {
+            Some(start)
+        } else {
+            start.parent()
+        };
         while let Some(d) = dir {
             let candidate = d.join(FILE_NAME);
             if candidate.is_file() {
@@ -155,10 +174,17 @@ impl Config {
     /// Apply packs, disabled rules and custom rules to the built-in set. Custom rules must pass
     /// the same self-test as built-ins.
     pub fn apply(&self, set: &mut RuleSet, file: &str) -> Result<()> {
-        let known = set.packs().iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let known = set
+            .packs()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>();
         for name in self.packs.keys() {
             if !known.contains(name) {
-                bail!("{file}: field packs: unknown pack {name:?} (known: {})", known.join(", "));
+                bail!(
+                    "{file}: field packs: unknown pack {name:?} (known: {})",
+                    known.join(", ")
+                );
             }
         }
         for id in &self.disable {
@@ -166,16 +192,25 @@ impl Config {
                 bail!("{file}: field disable: unknown rule id {id:?}");
             }
         }
-        set.retain(|r| self.packs.get(&r.pack).copied().unwrap_or(true) && !self.disable.contains(&r.spec.id));
+        set.retain(|r| {
+            self.packs.get(&r.pack).copied().unwrap_or(true) && !self.disable.contains(&r.spec.id)
+        });
         if !self.rules.is_empty() {
             let mut custom = RuleSet::default();
             for spec in &self.rules {
                 if set.get(&spec.id).is_some() {
-                    bail!("{file}: field rules: id {:?} is already a built-in rule", spec.id);
+                    bail!(
+                        "{file}: field rules: id {:?} is already a built-in rule",
+                        spec.id
+                    );
                 }
-                custom.add(spec.clone(), "custom").with_context(|| format!("{file}: field rules"))?;
+                custom
+                    .add(spec.clone(), "custom")
+                    .with_context(|| format!("{file}: field rules"))?;
             }
-            custom.compile_all().with_context(|| format!("{file}: field rules"))?;
+            custom
+                .compile_all()
+                .with_context(|| format!("{file}: field rules"))?;
             crate::rules::ensure_sound(&custom, &format!("{file}: field rules"))?;
             for spec in &self.rules {
                 set.add(spec.clone(), "custom")?;
@@ -200,7 +235,8 @@ mod tests {
 
     #[test]
     fn unknown_field_names_file_line_and_field() {
-        let err = parse_yaml::<Config>("cfg.yaml", "fail_on: high\nallow:\n  pathz: [x]\n").unwrap_err();
+        let err =
+            parse_yaml::<Config>("cfg.yaml", "fail_on: high\nallow:\n  pathz: [x]\n").unwrap_err();
         let msg = format!("{err:#}");
         assert!(msg.contains("cfg.yaml"), "{msg}");
         assert!(msg.contains("pathz"), "{msg}");

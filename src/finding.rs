@@ -115,7 +115,11 @@ pub fn redact(secret: &str, prefixes: &[String]) -> String {
         12..=23 => 2,
         _ => 4,
     };
-    let shown: String = chars[..prefix + extra].iter().collect::<String>().escape_debug().to_string();
+    let shown: String = chars[..prefix + extra]
+        .iter()
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
     format!("{shown}…({} chars)", chars.len())
 }
 
@@ -135,7 +139,11 @@ pub struct LineCounter {
 
 impl Default for LineCounter {
     fn default() -> Self {
-        LineCounter { offset: 0, line: 1, line_start: 0 }
+        LineCounter {
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
     }
 }
 
@@ -150,7 +158,10 @@ impl LineCounter {
             self.line_start = self.offset + nl + 1;
         }
         self.offset = at;
-        let col = 1 + data[self.line_start..at].iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+        let col = 1 + data[self.line_start..at]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
         (self.line, col)
     }
 }

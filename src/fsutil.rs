@@ -14,16 +14,30 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let existing_mode = std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let existing_mode = std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777);
     let perm = mode.or(existing_mode).unwrap_or(0o644);
     let mut n = 0u32;
     let (tmp, mut file) = loop {
         let tmp = dir.join(format!(".{name}.keywarden-{}-{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+        {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e).with_context(|| format!("{}: cannot create a temporary file", path.display())),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("{}: cannot create a temporary file", path.display())
+                });
+            }
         }
     };
     let written = file
@@ -33,7 +47,12 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
         .and_then(|_| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("{}: write failed (the file was left as it was)", path.display()));
+        return Err(e).with_context(|| {
+            format!(
+                "{}: write failed (the file was left as it was)",
+                path.display()
+            )
+        });
     }
     Ok(())
 }

@@ -37,7 +37,9 @@ pub struct Match {
 
 impl Match {
     pub fn severity(&self, rules: &RuleSet) -> Severity {
-        self.verdict.severity.unwrap_or(rules.rules[self.rule].spec.severity)
+        self.verdict
+            .severity
+            .unwrap_or(rules.rules[self.rule].spec.severity)
     }
 }
 
@@ -83,7 +85,12 @@ impl<'r> Matcher<'r> {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&keywords)?;
-        Ok(Matcher { rules, automaton, keyword_rules, opts })
+        Ok(Matcher {
+            rules,
+            automaton,
+            keyword_rules,
+            opts,
+        })
     }
 
     pub fn rules(&self) -> &'r RuleSet {
@@ -132,9 +139,15 @@ impl<'r> Matcher<'r> {
         let rule = &self.rules.rules[rule_idx];
         let hay = &data[ws..we];
         for caps in rule.regex().captures_iter(hay) {
-            let Some(g) = caps.name("secret") else { continue };
+            let Some(g) = caps.name("secret") else {
+                continue;
+            };
             let (start, end) = (ws + g.start(), ws + g.end());
-            if start == end || out.iter().any(|m| m.rule == rule_idx && m.start == start && m.end == end) {
+            if start == end
+                || out
+                    .iter()
+                    .any(|m| m.rule == rule_idx && m.start == start && m.end == end)
+            {
                 continue;
             }
             if let Some(m) = self.judge(rule_idx, data, start, end) {
@@ -200,7 +213,8 @@ fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
             if a.specificity.0 && b.specificity.0 {
                 continue;
             }
-            let a_wins = (a.specificity, std::cmp::Reverse(a.rule)) >= (b.specificity, std::cmp::Reverse(b.rule));
+            let a_wins = (a.specificity, std::cmp::Reverse(a.rule))
+                >= (b.specificity, std::cmp::Reverse(b.rule));
             if a_wins {
                 dropped[j] = true;
             } else {
@@ -208,7 +222,12 @@ fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
             }
         }
     }
-    found.into_iter().zip(dropped).filter(|(_, d)| !d).map(|(m, _)| m).collect()
+    found
+        .into_iter()
+        .zip(dropped)
+        .filter(|(_, d)| !d)
+        .map(|(m, _)| m)
+        .collect()
 }
 
 /// The line holding `start..end`, at most `LINE_CONTEXT` bytes either side.
@@ -227,10 +246,16 @@ fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
     if text.contains("gitleaks:allow") || text.contains("pragma: allowlist secret") {
         return true;
     }
-    let Some(pos) = text.find("keywarden:allow") else { return false };
+    let Some(pos) = text.find("keywarden:allow") else {
+        return false;
+    };
     let rest = text[pos + "keywarden:allow".len()..].trim_start();
     let first = rest.split(char::is_whitespace).next().unwrap_or("");
-    let is_id = |w: &&str| w.contains('-') && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let is_id = |w: &&str| {
+        w.contains('-')
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
     let named: Vec<&str> = first.split(',').filter(is_id).collect();
     named.is_empty() || named.contains(&rule_id)
 }
@@ -258,8 +283,21 @@ pub fn shannon_entropy(data: &[u8]) -> f64 {
 /// The matches one rule alone produces on `text` (used by the self-test, where examples and
 /// negative examples are judged rule by rule).
 pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> {
-    let idx = set.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(usize::MAX);
-    let Ok(matcher) = Matcher::new(set, MatchOptions { ctx: Context { now: 1_800_000_000, ..Context::default() }, ..MatchOptions::default() }) else {
+    let idx = set
+        .rules
+        .iter()
+        .position(|r| std::ptr::eq(r, rule))
+        .unwrap_or(usize::MAX);
+    let Ok(matcher) = Matcher::new(
+        set,
+        MatchOptions {
+            ctx: Context {
+                now: 1_800_000_000,
+                ..Context::default()
+            },
+            ..MatchOptions::default()
+        },
+    ) else {
         return Vec::new();
     };
     let windows = matcher.windows(text, |r| std::ptr::eq(r, rule));
@@ -285,11 +323,23 @@ mod tests {
 
     #[test]
     fn inline_markers() {
-        assert!(inline_allowed(b"x = 'k' # keywarden:allow", "openai-project-key"));
-        assert!(inline_allowed(b"x = 'k' // keywarden:allow openai-project-key", "openai-project-key"));
-        assert!(!inline_allowed(b"x = 'k' // keywarden:allow stripe-live-key", "openai-project-key"));
+        assert!(inline_allowed(
+            b"x = 'k' # keywarden:allow",
+            "openai-project-key"
+        ));
+        assert!(inline_allowed(
+            b"x = 'k' // keywarden:allow openai-project-key",
+            "openai-project-key"
+        ));
+        assert!(!inline_allowed(
+            b"x = 'k' // keywarden:allow stripe-live-key",
+            "openai-project-key"
+        ));
         assert!(inline_allowed(b"x = 'k' # gitleaks:allow", "any-rule"));
-        assert!(inline_allowed(b"x = 'k' # pragma: allowlist secret", "any-rule"));
+        assert!(inline_allowed(
+            b"x = 'k' # pragma: allowlist secret",
+            "any-rule"
+        ));
         assert!(!inline_allowed(b"x = 'k'", "any-rule"));
     }
 

@@ -19,7 +19,10 @@ pub fn checklist(rule: &Rule, origin: &Origin, path: &str) -> Vec<String> {
                     .into(),
             );
             steps.push("If it lives in a .env file, add `.env` and `.env.*` (with `!.env.example`) to .gitignore.".into());
-            steps.push("If the key was ever pasted, shared or pushed anywhere else, rotate it anyway:".into());
+            steps.push(
+                "If the key was ever pasted, shared or pushed anywhere else, rotate it anyway:"
+                    .into(),
+            );
             steps.extend(provider.into_iter().map(|s| format!("  {s}")));
         }
         Origin::Worktree => {
@@ -42,8 +45,14 @@ pub fn checklist(rule: &Rule, origin: &Origin, path: &str) -> Vec<String> {
                 "Purge it from history: `git filter-repo --replace-text secrets.txt` (write secrets.txt with `keywarden scan --history --show-secrets --purge-file secrets.txt`; it is created mode 0600, delete it afterwards)."
                     .into(),
             );
-            let refs = if h.refs.is_empty() { "every ref that reaches it".to_string() } else { h.refs.join(", ") };
-            steps.push(format!("Force-push every rewritten ref ({refs}) and ask collaborators to re-clone."));
+            let refs = if h.refs.is_empty() {
+                "every ref that reaches it".to_string()
+            } else {
+                h.refs.join(", ")
+            };
+            steps.push(format!(
+                "Force-push every rewritten ref ({refs}) and ask collaborators to re-clone."
+            ));
             steps.push(
                 "Ask the host to purge cached views and pull-request refs that still hold the old commits (GitHub: contact support with the commit ids)."
                     .into(),
@@ -57,7 +66,10 @@ pub fn checklist(rule: &Rule, origin: &Origin, path: &str) -> Vec<String> {
 fn provider_steps(rule: &Rule) -> Vec<String> {
     let mut steps = Vec::new();
     if !rule.spec.rotate.revoke_url.is_empty() {
-        steps.push(format!("Open {} to manage and revoke this key.", rule.spec.rotate.revoke_url));
+        steps.push(format!(
+            "Open {} to manage and revoke this key.",
+            rule.spec.rotate.revoke_url
+        ));
     }
     steps.extend(rule.spec.rotate.steps.iter().cloned());
     steps

@@ -36,7 +36,9 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 const REGEX_SIZE_LIMIT: usize = 4 << 20;
 
 /// How sure a finding is; it orders output and decides the exit code with `fail_on`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
@@ -168,7 +170,11 @@ impl Allow {
         Ok(Allow {
             secrets: compile_all(&spec.secrets, "secrets")?,
             lines: compile_all(&spec.lines, "lines")?,
-            stopwords: spec.stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            stopwords: spec
+                .stopwords
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
         })
     }
 
@@ -269,7 +275,8 @@ impl Rule {
     /// `cargo test`); custom rules are compiled eagerly when the config loads.
     pub fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
-            compile_regex(&self.spec.pattern).expect("built-in patterns are checked by the rule self-test")
+            compile_regex(&self.spec.pattern)
+                .expect("built-in patterns are checked by the rule self-test")
         })
     }
 
@@ -321,7 +328,8 @@ impl RuleSet {
     /// Compile every pattern now (custom rules), so a bad regex is an error at load time.
     pub fn compile_all(&self) -> Result<()> {
         for r in &self.rules {
-            r.compile_now().with_context(|| format!("rule {}: pattern", r.id()))?;
+            r.compile_now()
+                .with_context(|| format!("rule {}: pattern", r.id()))?;
         }
         Ok(())
     }
@@ -382,16 +390,30 @@ pub fn self_test(set: &RuleSet) -> Vec<String> {
         }
         for ex in &rule.spec.examples {
             let lower = ex.to_ascii_lowercase();
-            if !rule.spec.keywords.iter().any(|k| lower.contains(&k.to_ascii_lowercase())) {
-                bad(format!("example contains none of the keywords: {}", crate::finding::redact_str(ex)));
+            if !rule
+                .spec
+                .keywords
+                .iter()
+                .any(|k| lower.contains(&k.to_ascii_lowercase()))
+            {
+                bad(format!(
+                    "example contains none of the keywords: {}",
+                    crate::finding::redact_str(ex)
+                ));
             }
             if crate::matcher::self_test_matches(set, rule, ex.as_bytes()).is_empty() {
-                bad(format!("example does not produce a finding: {}", crate::finding::redact_str(ex)));
+                bad(format!(
+                    "example does not produce a finding: {}",
+                    crate::finding::redact_str(ex)
+                ));
             }
         }
         for ex in &rule.spec.negative_examples {
             if !crate::matcher::self_test_matches(set, rule, ex.as_bytes()).is_empty() {
-                bad(format!("negative example matches: {}", crate::finding::redact_str(ex)));
+                bad(format!(
+                    "negative example matches: {}",
+                    crate::finding::redact_str(ex)
+                ));
             }
         }
     }
@@ -402,7 +424,50 @@ pub fn self_test(set: &RuleSet) -> Vec<String> {
 pub fn ensure_sound(set: &RuleSet, what: &str) -> Result<()> {
     let problems = self_test(set);
     if !problems.is_empty() {
-        bail!("{what}: rule self-test failed:\n  {}", problems.join("\n  "));
+        bail!(
+            "{what}: rule self-test failed:\n  {}",
+            problems.join("\n  ")
+        );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo test` runs the same self-test as `keywarden rules check`.
+    #[test]
+    fn builtin_rules_are_sound() {
+        let set = RuleSet::builtin().expect("built-in packs parse");
+        let problems = self_test(&set);
+        assert!(problems.is_empty(), "{problems:#?}");
+        for rule in &set.rules {
+            assert!(
+                rule.spec.examples.len() >= 3,
+                "{} needs 3 examples",
+                rule.id()
+            );
+            assert!(
+                rule.spec.negative_examples.len() >= 3,
+                "{} needs 3 negative examples",
+                rule.id()
+            );
+        }
+    }
+
+    #[test]
+    fn self_test_catches_a_bad_rule() {
+        let mut set = RuleSet::default();
+        let spec: RuleSpec = crate::config::parse_yaml(
+            "t.yaml",
+            "id: Bad_Id\nname: x\nseverity: low\nkeywords: [zz]\npattern: 'abc'\nexamples: ['nothing']\nnegative_examples: []\n",
+        )
+        .unwrap();
+        set.add(spec, "t").unwrap();
+        let problems = self_test(&set).join("\n");
+        assert!(problems.contains("id must be"), "{problems}");
+        assert!(problems.contains("no named group"), "{problems}");
+        assert!(problems.contains("rotate.steps is empty"), "{problems}");
+    }
 }

@@ -45,19 +45,35 @@ pub struct Outcome {
     pub stats: Stats,
 }
 
-/// Text to scan, or `None` for binary content. UTF-16 with a BOM is decoded to UTF-8.
+/// Text to scan, or `None` for binary content (a NUL byte in the first 8 KiB). UTF-16 with a
+/// BOM is decoded to UTF-8.
 pub fn text_of(data: &[u8]) -> Option<Cow<'_, [u8]>> {
     let utf16 = |be: bool| {
-        let units = data[2..].chunks_exact(2).map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
-        let s: String = char::decode_utf16(units).map(|r| r.unwrap_or('\u{FFFD}')).collect();
+        let units = data[2..].chunks_exact(2).map(|c| {
+            if be {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        let s: String = char::decode_utf16(units)
+            .map(|r| r.unwrap_or('\u{FFFD}'))
+            .collect();
         Some(Cow::Owned(s.into_bytes()))
     };
+    // A BOM alone is weak evidence (Latin-1 text can start with ÿþ); ASCII in UTF-16 always
+    // carries NUL bytes, and so does any key we look for.
+    let has_nul = || memchr::memchr(0, data).is_some();
     match data {
-        [0xFF, 0xFE, ..] => utf16(false),
-        [0xFE, 0xFF, ..] => utf16(true),
+        [0xFF, 0xFE, ..] if has_nul() => utf16(false),
+        [0xFE, 0xFF, ..] if has_nul() => utf16(true),
         _ => {
             let head = &data[..data.len().min(8192)];
-            if memchr::memchr(0, head).is_some() { None } else { Some(Cow::Borrowed(data)) }
+            if memchr::memchr(0, head).is_some() {
+                None
+            } else {
+                Some(Cow::Borrowed(data))
+            }
         }
     }
 }
@@ -79,11 +95,18 @@ pub fn scan_chunk(matcher: &Matcher, path: &str, data: &[u8], origin: &Origin) -
 
 /// Turn matches into findings. Every secret span on a finding's line is redacted in its
 /// `line_text`, so one finding's context never shows another's secret.
-pub fn build_findings(matcher: &Matcher, path: &str, data: &[u8], matches: &[Match], origin: &Origin) -> Vec<Finding> {
+pub fn build_findings(
+    matcher: &Matcher,
+    path: &str,
+    data: &[u8],
+    matches: &[Match],
+    origin: &Origin,
+) -> Vec<Finding> {
     let rules = matcher.rules();
     let mut counter = LineCounter::default();
     let mut findings = Vec::new();
-    let hashes = if matcher.options().line_hashes && matches.iter().any(|m| m.suppressed.is_none()) {
+    let hashes = if matcher.options().line_hashes && matches.iter().any(|m| m.suppressed.is_none())
+    {
         let mut lc = LineCounter::default();
         let lines: Vec<usize> = matches.iter().map(|m| lc.locate(data, m.start).0).collect();
         crate::report::sarif::line_hashes(data, &lines)
@@ -129,7 +152,10 @@ fn redacted_line(data: &[u8], m: &Match, all: &[Match], rules: &crate::rules::Ru
     let line_end = line_start + line.len();
     let mut out = String::new();
     let mut pos = line_start;
-    let mut spans: Vec<&Match> = all.iter().filter(|o| o.start < line_end && o.end > line_start).collect();
+    let mut spans: Vec<&Match> = all
+        .iter()
+        .filter(|o| o.start < line_end && o.end > line_start)
+        .collect();
     spans.sort_by_key(|o| o.start);
     for o in spans {
         if o.end <= pos {
@@ -148,7 +174,10 @@ fn redacted_line(data: &[u8], m: &Match, all: &[Match], rules: &crate::rules::Ru
     if pos < line_end {
         out.push_str(&String::from_utf8_lossy(&data[pos..line_end]));
     }
-    out.trim_end_matches('\r').chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect()
+    out.trim_end_matches('\r')
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -159,8 +188,13 @@ mod tests {
     fn binary_and_utf16_detection() {
         assert!(text_of(b"abc\0def").is_none());
         assert_eq!(text_of(b"plain").unwrap().as_ref(), b"plain");
-        let utf16le: Vec<u8> = [0xFF, 0xFE].into_iter().chain("k=v".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("k=v".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
         assert_eq!(text_of(&utf16le).unwrap().as_ref(), b"k=v");
+        let latin1 = b"\xff\xfe not utf-16";
+        assert_eq!(text_of(latin1).unwrap().as_ref(), latin1);
         assert_eq!(text_of(b"").unwrap().as_ref(), b"");
     }
 }

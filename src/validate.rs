@@ -55,7 +55,8 @@ impl Validator {
                 if sensitive.is_empty() {
                     return None;
                 }
-                v.details.push(("sensitive metadata".into(), sensitive.join(", ")));
+                v.details
+                    .push(("sensitive metadata".into(), sensitive.join(", ")));
                 v.severity = None;
                 Some(v)
             }
@@ -125,7 +126,11 @@ pub fn base62_encode(be: &[u8], width: usize) -> String {
     while digits.len() < width {
         digits.push(0);
     }
-    digits.iter().rev().map(|&d| BASE62[d as usize] as char).collect()
+    digits
+        .iter()
+        .rev()
+        .map(|&d| BASE62[d as usize] as char)
+        .collect()
 }
 
 /// CRC-32 (IEEE 802.3, as zlib computes it).
@@ -142,7 +147,9 @@ pub fn crc32(data: &[u8]) -> u32 {
 }
 
 fn github_checksum(secret: &[u8]) -> bool {
-    let Some(us) = memchr::memrchr(b'_', secret) else { return false };
+    let Some(us) = memchr::memrchr(b'_', secret) else {
+        return false;
+    };
     let body = &secret[us + 1..];
     if body.len() != 36 {
         return false;
@@ -152,7 +159,9 @@ fn github_checksum(secret: &[u8]) -> bool {
 }
 
 fn apikee_platform(secret: &[u8]) -> bool {
-    let Some(body) = secret.strip_prefix(b"sk_live_") else { return false };
+    let Some(body) = secret.strip_prefix(b"sk_live_") else {
+        return false;
+    };
     if body.len() != 48 || !body.iter().all(u8::is_ascii_alphanumeric) {
         return false;
     }
@@ -169,8 +178,15 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
         k[..key.len()].copy_from_slice(key);
     }
     let pad = |x: u8| k.iter().map(|b| b ^ x).collect::<Vec<u8>>();
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(msg).finalize();
-    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// Claims of an apikee customer key, or `None` if it does not decode as the format requires.
@@ -196,7 +212,11 @@ fn apikee_customer(secret: &[u8], sev: Severity, ctx: &Context) -> Option<(Verdi
     let tenant = claims["t"].as_str().unwrap_or_default().to_string();
     let scopes: Vec<String> = claims["s"]
         .as_array()
-        .map(|a| a.iter().map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let expiry = claims["e"].as_i64().unwrap_or(i64::MAX);
     v.details.push(("tenant".into(), tenant));
@@ -204,7 +224,11 @@ fn apikee_customer(secret: &[u8], sev: Severity, ctx: &Context) -> Option<(Verdi
     let expired = expiry <= ctx.now;
     v.details.push((
         "expires".into(),
-        format!("{}{}", format_unix(expiry), if expired { " (expired)" } else { "" }),
+        format!(
+            "{}{}",
+            format_unix(expiry),
+            if expired { " (expired)" } else { "" }
+        ),
     ));
     if expired {
         v.severity = Some(sev.lower());
@@ -212,13 +236,19 @@ fn apikee_customer(secret: &[u8], sev: Severity, ctx: &Context) -> Option<(Verdi
     if !ctx.apikee_secrets.is_empty() {
         let dot = memchr::memchr(b'.', secret).unwrap_or(secret.len());
         let sig = &secret[(dot + 1).min(secret.len())..];
-        let genuine = ctx.apikee_secrets.iter().any(|key| {
-            base62_encode(&hmac_sha256(key, &secret[..dot]), 43).as_bytes() == sig
-        });
+        let genuine = ctx
+            .apikee_secrets
+            .iter()
+            .any(|key| base62_encode(&hmac_sha256(key, &secret[..dot]), 43).as_bytes() == sig);
         v.verified = Some(genuine);
         v.details.push((
             "signature".into(),
-            if genuine { "verified with the signing secret" } else { "does not verify with the signing secret" }.into(),
+            if genuine {
+                "verified with the signing secret"
+            } else {
+                "does not verify with the signing secret"
+            }
+            .into(),
         ));
     }
     let sensitive = claims
@@ -235,14 +265,29 @@ fn sensitive_metadata(m: &serde_json::Map<String, serde_json::Value>) -> Vec<Str
     for (k, val) in m {
         let key = k.to_ascii_lowercase();
         let text = val.as_str().unwrap_or_default();
-        let secret_name = ["secret", "password", "passwd", "token", "private", "credential", "apikey", "api_key"]
+        let secret_name = [
+            "secret",
+            "password",
+            "passwd",
+            "token",
+            "private",
+            "credential",
+            "apikey",
+            "api_key",
+        ]
+        .iter()
+        .any(|w| key.contains(w));
+        let pii_name = ["email", "phone", "ssn", "address", "birth", "dob"]
             .iter()
             .any(|w| key.contains(w));
-        let pii_name = ["email", "phone", "ssn", "address", "birth", "dob"].iter().any(|w| key.contains(w));
-        let looks_email = text.contains('@') && text.rsplit('@').next().is_some_and(|d| d.contains('.'));
+        let looks_email =
+            text.contains('@') && text.rsplit('@').next().is_some_and(|d| d.contains('.'));
         let looks_phone = text.chars().filter(char::is_ascii_digit).count() >= 9
-            && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        let looks_secret = text.len() >= 20 && crate::matcher::shannon_entropy(text.as_bytes()) >= 4.0;
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let looks_secret =
+            text.len() >= 20 && crate::matcher::shannon_entropy(text.as_bytes()) >= 4.0;
         if secret_name || pii_name || looks_email || looks_phone || looks_secret {
             hits.push(k.clone());
         }
@@ -264,7 +309,12 @@ pub fn format_unix(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -290,7 +340,10 @@ mod tests {
     fn hmac_matches_rfc4231_case_2() {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

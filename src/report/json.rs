@@ -18,7 +18,11 @@ impl Reporter for Json {
             .findings
             .iter()
             .map(|f| {
-                let details: Map<String, Value> = f.details.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+                let details: Map<String, Value> = f
+                    .details
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
                 let mut o = json!({
                     "rule_id": f.rule_id,
                     "rule_name": f.rule_name,

@@ -51,16 +51,26 @@ fn precision(rule: &Rule) -> &'static str {
 fn rule_descriptor(rule: &Rule) -> Value {
     let mut steps = Vec::new();
     if !rule.spec.rotate.revoke_url.is_empty() {
-        steps.push(format!("Open {} to manage and revoke this key.", rule.spec.rotate.revoke_url));
+        steps.push(format!(
+            "Open {} to manage and revoke this key.",
+            rule.spec.rotate.revoke_url
+        ));
     }
     steps.extend(rule.spec.rotate.steps.iter().cloned());
-    let numbered: Vec<String> = steps.iter().enumerate().map(|(i, s)| format!("{}. {s}", i + 1)).collect();
+    let numbered: Vec<String> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}", i + 1))
+        .collect();
     let text = format!(
         "{}\n\nRotation checklist:\n{}\n\nWhere it was found matters: a staged key has not left the machine (unstage it and move it to an environment variable); a key in pushed history must be treated as compromised (rotate first, then purge history with git filter-repo and force-push).",
         rule.spec.description,
         numbered.join("\n")
     );
-    let mut markdown = format!("**{}**\n\n{}\n\n### Rotation checklist\n\n", rule.spec.name, rule.spec.description);
+    let mut markdown = format!(
+        "**{}**\n\n{}\n\n### Rotation checklist\n\n",
+        rule.spec.name, rule.spec.description
+    );
     for s in &numbered {
         markdown.push_str(s);
         markdown.push('\n');
@@ -73,7 +83,11 @@ fn rule_descriptor(rule: &Rule) -> Value {
         }
     }
     let mut tags = vec!["security".to_string(), "secret".to_string()];
-    let provider = if rule.spec.provider.is_empty() { rule.pack.clone() } else { rule.spec.provider.to_ascii_lowercase() };
+    let provider = if rule.spec.provider.is_empty() {
+        rule.pack.clone()
+    } else {
+        rule.spec.provider.to_ascii_lowercase()
+    };
     if !tags.contains(&provider) {
         tags.push(provider);
     }
@@ -95,7 +109,9 @@ fn rule_descriptor(rule: &Rule) -> Value {
 
 fn capitalize(w: &str) -> String {
     let mut c = w.chars();
-    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// Percent-encode a relative path for a SARIF `uri` (keeps `/` and unreserved characters).
@@ -118,13 +134,21 @@ fn relative_to_root(f: &Finding, root: &Path) -> String {
     }
     let p = Path::new(&f.path);
     let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    abs.strip_prefix(root).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| f.path.clone())
+    abs.strip_prefix(root)
+        .map(|r| r.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| f.path.clone())
 }
 
 impl Reporter for Sarif {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let rules: Vec<Value> = report.rules.rules.iter().map(rule_descriptor).collect();
-        let index: HashMap<&str, usize> = report.rules.rules.iter().enumerate().map(|(i, r)| (r.id(), i)).collect();
+        let index: HashMap<&str, usize> = report
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id(), i))
+            .collect();
         let mut findings: Vec<&Finding> = report.findings.iter().collect();
         if findings.len() > MAX_RESULTS {
             findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -185,8 +209,15 @@ impl Reporter for Sarif {
                 })
             })
             .collect();
-        let root_uri = format!("file://{}/", uri_of(report.root.to_string_lossy().trim_end_matches('/')));
-        let category = if matches!(report.mode, "history") { "keywarden-history/" } else { "keywarden/" };
+        let root_uri = format!(
+            "file://{}/",
+            uri_of(report.root.to_string_lossy().trim_end_matches('/'))
+        );
+        let category = if matches!(report.mode, "history") {
+            "keywarden-history/"
+        } else {
+            "keywarden/"
+        };
         let doc = json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
@@ -236,12 +267,18 @@ pub fn line_hashes(text: &[u8], wanted: &[usize]) -> HashMap<usize, String> {
     let update = |c: u32, hash: &mut u64, index: &mut usize, window: &mut [u32; BLOCK]| {
         let begin = window[*index];
         window[*index] = c;
-        *hash = MOD.wrapping_mul(*hash).wrapping_add(c as u64).wrapping_sub(first_mod.wrapping_mul(begin as u64));
+        *hash = MOD
+            .wrapping_mul(*hash)
+            .wrapping_add(c as u64)
+            .wrapping_sub(first_mod.wrapping_mul(begin as u64));
         *index = (*index + 1) % BLOCK;
     };
 
     let decoded = String::from_utf8_lossy(text);
-    let units = decoded.encode_utf16().map(u32::from).chain(std::iter::once(65535u32));
+    let units = decoded
+        .encode_utf16()
+        .map(u32::from)
+        .chain(std::iter::once(65535u32));
     for unit in units {
         let mut c = unit;
         if c == ' ' as u32 || c == '\t' as u32 || (prev_cr && c == '\n' as u32) {

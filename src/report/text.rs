@@ -32,8 +32,18 @@ impl Reporter for Text {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for f in &report.findings {
             let place = format!("{}:{}:{}", f.path, f.line, f.column);
-            writeln!(out, "{} {} {}", self.severity(f.severity), self.paint(&f.rule_id, |s| s.bold().to_string()), f.rule_name)?;
-            writeln!(out, "  at      {}", self.paint(&place, |s| s.green().to_string()))?;
+            writeln!(
+                out,
+                "{} {} {}",
+                self.severity(f.severity),
+                self.paint(&f.rule_id, |s| s.bold().to_string()),
+                f.rule_name
+            )?;
+            writeln!(
+                out,
+                "  at      {}",
+                self.paint(&place, |s| s.green().to_string())
+            )?;
             writeln!(out, "  secret  {}", f.shown_secret(report.show_secrets))?;
             if !f.line_text.trim().is_empty() {
                 writeln!(out, "  line    {}", f.line_text.trim())?;
@@ -43,8 +53,17 @@ impl Reporter for Text {
             }
             if let Some(h) = f.origin.history() {
                 writeln!(out, "  commit  {} by {} on {}", h.commit, h.author, h.date)?;
-                let refs = if h.refs.is_empty() { "none (unreachable object)".to_string() } else { h.refs.join(", ") };
-                writeln!(out, "  seen in {} commit(s); in HEAD: {}; refs: {refs}", h.commits, if h.in_head { "yes" } else { "no" })?;
+                let refs = if h.refs.is_empty() {
+                    "none (unreachable object)".to_string()
+                } else {
+                    h.refs.join(", ")
+                };
+                writeln!(
+                    out,
+                    "  seen in {} commit(s); in HEAD: {}; refs: {refs}",
+                    h.commits,
+                    if h.in_head { "yes" } else { "no" }
+                )?;
             }
             writeln!(out, "  {}", self.paint("rotate:", |s| s.bold().to_string()))?;
             for (i, step) in f.rotate.iter().enumerate() {
@@ -63,7 +82,10 @@ impl Reporter for Text {
         }
         let skipped = s.skipped_binary + s.skipped_large;
         if skipped > 0 {
-            parts.push(format!("{skipped} skipped ({} binary, {} too large)", s.skipped_binary, s.skipped_large));
+            parts.push(format!(
+                "{skipped} skipped ({} binary, {} too large)",
+                s.skipped_binary, s.skipped_large
+            ));
         }
         if s.unreadable > 0 {
             parts.push(format!("{} unreadable", s.unreadable));
@@ -81,9 +103,15 @@ impl Reporter for Text {
         writeln!(out, "keywarden: {}", parts.join(", "))?;
         if !report.findings.is_empty() {
             let how = match report.mode {
-                "staged" => "To proceed: unstage the file (`git restore --staged PATH`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line.",
-                "history" | "range" => "These secrets are in committed history: rotate them first, then purge history as the checklist says.",
-                _ => "Move each value to an environment variable referenced by name or a secret manager, and rotate any key that was ever committed or shared. If one is a fake, add `keywarden:allow` in a comment on that line.",
+                "staged" => {
+                    "To proceed: unstage the file (`git restore --staged PATH`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line."
+                }
+                "history" | "range" => {
+                    "These secrets are in committed history: rotate them first, then purge history as the checklist says."
+                }
+                _ => {
+                    "Move each value to an environment variable referenced by name or a secret manager, and rotate any key that was ever committed or shared. If one is a fake, add `keywarden:allow` in a comment on that line."
+                }
             };
             writeln!(out, "{how}")?;
         }
@@ -99,5 +127,9 @@ fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }

@@ -28,40 +28,79 @@ pub struct GitOptions<'a> {
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
 
 fn open(path: &Path) -> Result<gix::Repository> {
-    gix::discover(path).with_context(|| format!("{}: not a git repository (or it cannot be opened)", path.display()))
+    gix::discover(path).with_context(|| {
+        format!(
+            "{}: not a git repository (or it cannot be opened)",
+            path.display()
+        )
+    })
 }
 
 /// A blob's bytes, or `Ok(None)` when its header says it is over the size limit (the blob is
 /// never loaded).
 fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Option<Vec<u8>>> {
-    let header = repo.find_header(id).with_context(|| format!("object {id}: missing or corrupt"))?;
+    let header = repo
+        .find_header(id)
+        .with_context(|| format!("object {id}: missing or corrupt"))?;
     if header.size() > max {
         return Ok(None);
     }
-    let obj = repo.find_object(id).with_context(|| format!("object {id}: missing or corrupt"))?;
+    let obj = repo
+        .find_object(id)
+        .with_context(|| format!("object {id}: missing or corrupt"))?;
     Ok(Some(obj.detach().data))
 }
 
 /// Scan one blob; a missing object or an oversized one is a warning and a count.
-fn scan_blob(matcher: &Matcher, repo: &gix::Repository, id: ObjectId, path: &str, origin: &Origin, opts: &GitOptions) -> Outcome {
+fn scan_blob(
+    matcher: &Matcher,
+    repo: &gix::Repository,
+    id: ObjectId,
+    path: &str,
+    origin: &Origin,
+    opts: &GitOptions,
+) -> Outcome {
     match read_blob(repo, id, opts.max_file_size) {
         Ok(Some(data)) => scan_chunk(matcher, path, &data, origin),
         Ok(None) => {
             if !opts.quiet {
-                eprintln!("warning: {path} (blob {id}): skipped, over --max-file-size ({})", opts.max_file_size);
+                eprintln!(
+                    "warning: {path} (blob {id}): skipped, over --max-file-size ({})",
+                    opts.max_file_size
+                );
             }
-            Outcome { stats: Stats { skipped_large: 1, ..Stats::default() }, ..Outcome::default() }
+            Outcome {
+                stats: Stats {
+                    skipped_large: 1,
+                    ..Stats::default()
+                },
+                ..Outcome::default()
+            }
         }
         Err(e) => {
             eprintln!("warning: {path}: {e:#}");
-            Outcome { stats: Stats { unreadable: 1, git_errors: 1, ..Stats::default() }, ..Outcome::default() }
+            Outcome {
+                stats: Stats {
+                    unreadable: 1,
+                    git_errors: 1,
+                    ..Stats::default()
+                },
+                ..Outcome::default()
+            }
         }
     }
 }
 
 /// Every blob path → id in a tree, recursively.
-fn tree_paths(repo: &gix::Repository, tree: ObjectId, prefix: &str, out: &mut HashMap<String, ObjectId>) -> Result<()> {
-    let obj = repo.find_object(tree).with_context(|| format!("tree {tree}: missing or corrupt"))?;
+fn tree_paths(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    prefix: &str,
+    out: &mut HashMap<String, ObjectId>,
+) -> Result<()> {
+    let obj = repo
+        .find_object(tree)
+        .with_context(|| format!("tree {tree}: missing or corrupt"))?;
     for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
         let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
         let path = join(prefix, entry.filename);
@@ -76,7 +115,11 @@ fn tree_paths(repo: &gix::Repository, tree: ObjectId, prefix: &str, out: &mut Ha
 
 fn join(prefix: &str, name: &gix::bstr::BStr) -> String {
     let name = String::from_utf8_lossy(name);
-    if prefix.is_empty() { name.into_owned() } else { format!("{prefix}/{name}") }
+    if prefix.is_empty() {
+        name.into_owned()
+    } else {
+        format!("{prefix}/{name}")
+    }
 }
 
 /// `--staged`: what the next commit would add. Content comes from index blobs, never the
@@ -94,7 +137,8 @@ pub fn staged(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outco
             continue;
         }
         let mode = entry.mode;
-        if mode != gix::index::entry::Mode::FILE && mode != gix::index::entry::Mode::FILE_EXECUTABLE {
+        if mode != gix::index::entry::Mode::FILE && mode != gix::index::entry::Mode::FILE_EXECUTABLE
+        {
             continue;
         }
         let p = String::from_utf8_lossy(entry.path(&index)).into_owned();
@@ -113,7 +157,8 @@ pub fn staged(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outco
                 let mut o = scan_blob(matcher, repo, *id, p, &Origin::Staged, opts);
                 if let (Some(before), false) = (before, o.findings.is_empty()) {
                     if let Ok(Some(old)) = read_blob(repo, *before, opts.max_file_size) {
-                        o.findings.retain(|f| memchr::memmem::find(&old, f.secret.as_bytes()).is_none());
+                        o.findings
+                            .retain(|f| memchr::memmem::find(&old, f.secret.as_bytes()).is_none());
                     }
                 }
                 o
@@ -153,24 +198,38 @@ struct Graph {
 }
 
 fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
-    let obj = repo.find_object(id).with_context(|| format!("commit {id}: missing or corrupt"))?;
-    let c = CommitRef::from_bytes(&obj.data, repo.object_hash()).map_err(|e| anyhow!("commit {id}: corrupt: {e}"))?;
-    let author = c.author().map_err(|e| anyhow!("commit {id}: bad author: {e}"))?;
+    let obj = repo
+        .find_object(id)
+        .with_context(|| format!("commit {id}: missing or corrupt"))?;
+    let c = CommitRef::from_bytes(&obj.data, repo.object_hash())
+        .map_err(|e| anyhow!("commit {id}: corrupt: {e}"))?;
+    let author = c
+        .author()
+        .map_err(|e| anyhow!("commit {id}: bad author: {e}"))?;
     let committer_time = c.committer().map(|s| s.seconds()).unwrap_or(0);
     Ok(CommitInfo {
         id,
         tree: c.tree(),
         parents: c.parents().collect(),
         time: committer_time,
-        author: format!("{} <{}>", author.name.to_string().trim(), author.email.to_string().trim()),
+        author: format!(
+            "{} <{}>",
+            author.name.to_string().trim(),
+            author.email.to_string().trim()
+        ),
         author_time: author.seconds(),
     })
 }
 
 /// Walk every commit reachable from `tips` (stopping at `stop`), oldest first.
-fn walk_commits(repo: &gix::Repository, tips: &[ObjectId], stop: &HashSet<ObjectId>) -> Result<Vec<CommitInfo>> {
+fn walk_commits(
+    repo: &gix::Repository,
+    tips: &[ObjectId],
+    stop: &HashSet<ObjectId>,
+) -> Result<Vec<CommitInfo>> {
     let mut seen: HashSet<ObjectId> = HashSet::new();
-    let mut queue: VecDeque<ObjectId> = tips.iter().copied().filter(|t| !stop.contains(t)).collect();
+    let mut queue: VecDeque<ObjectId> =
+        tips.iter().copied().filter(|t| !stop.contains(t)).collect();
     let mut out = Vec::new();
     while let Some(id) = queue.pop_front() {
         if !seen.insert(id) {
@@ -192,7 +251,12 @@ fn walk_commits(repo: &gix::Repository, tips: &[ObjectId], stop: &HashSet<Object
 impl Graph {
     fn new(commits: Vec<CommitInfo>) -> Graph {
         let index = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-        Graph { commits, index, trees: HashMap::new(), blobs: HashMap::new() }
+        Graph {
+            commits,
+            index,
+            trees: HashMap::new(),
+            blobs: HashMap::new(),
+        }
     }
 
     /// Record every unique tree and blob of every commit, skipping trees in `skip`.
@@ -204,11 +268,20 @@ impl Graph {
         Ok(())
     }
 
-    fn visit_tree(&mut self, repo: &gix::Repository, tree: ObjectId, prefix: String, ci: usize, skip: &HashSet<ObjectId>) -> Result<()> {
+    fn visit_tree(
+        &mut self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        prefix: String,
+        ci: usize,
+        skip: &HashSet<ObjectId>,
+    ) -> Result<()> {
         if self.trees.contains_key(&tree) || skip.contains(&tree) {
             return Ok(());
         }
-        let obj = repo.find_object(tree).with_context(|| format!("tree {tree}: missing or corrupt"))?;
+        let obj = repo
+            .find_object(tree)
+            .with_context(|| format!("tree {tree}: missing or corrupt"))?;
         let mut children = Vec::new();
         let mut subtrees = Vec::new();
         for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
@@ -219,7 +292,9 @@ impl Graph {
                 subtrees.push((id, join(&prefix, entry.filename)));
             } else if entry.mode.is_blob() {
                 children.push(id);
-                self.blobs.entry(id).or_insert_with(|| (ci, join(&prefix, entry.filename)));
+                self.blobs
+                    .entry(id)
+                    .or_insert_with(|| (ci, join(&prefix, entry.filename)));
             }
         }
         drop(obj);
@@ -231,7 +306,12 @@ impl Graph {
     }
 
     /// For each tree, which of `targets` it reaches (bitset), memoized.
-    fn reach<'g>(&'g self, tree: ObjectId, targets: &HashMap<ObjectId, usize>, memo: &mut HashMap<ObjectId, Vec<u64>>) -> Vec<u64> {
+    fn reach(
+        &self,
+        tree: ObjectId,
+        targets: &HashMap<ObjectId, usize>,
+        memo: &mut HashMap<ObjectId, Vec<u64>>,
+    ) -> Vec<u64> {
         if let Some(v) = memo.get(&tree) {
             return v.clone();
         }
@@ -301,8 +381,17 @@ fn tips(repo: &gix::Repository) -> Result<Vec<(String, ObjectId)>> {
 }
 
 /// Scan each unique blob once in parallel; each finding carries the blob it came from.
-fn scan_blobs(matcher: &Matcher, repo: gix::Repository, graph: &Graph, opts: &GitOptions) -> (Vec<(Finding, ObjectId)>, Stats) {
-    let mut blobs: Vec<(&ObjectId, &(usize, String))> = graph.blobs.iter().filter(|(_, (_, p))| opts.path_filter.admits(p)).collect();
+fn scan_blobs(
+    matcher: &Matcher,
+    repo: gix::Repository,
+    graph: &Graph,
+    opts: &GitOptions,
+) -> (Vec<(Finding, ObjectId)>, Stats) {
+    let mut blobs: Vec<(&ObjectId, &(usize, String))> = graph
+        .blobs
+        .iter()
+        .filter(|(_, (_, p))| opts.path_filter.admits(p))
+        .collect();
     blobs.sort_by_key(|(id, _)| **id);
     let sync = repo.into_sync();
     let placeholder = Origin::History(Box::default());
@@ -310,7 +399,12 @@ fn scan_blobs(matcher: &Matcher, repo: gix::Repository, graph: &Graph, opts: &Gi
         .par_iter()
         .map_init(
             || sync.to_thread_local(),
-            |repo, (id, (_, path))| (scan_blob(matcher, repo, **id, path, &placeholder, opts), **id),
+            |repo, (id, (_, path))| {
+                (
+                    scan_blob(matcher, repo, **id, path, &placeholder, opts),
+                    **id,
+                )
+            },
         )
         .collect();
     let mut stats = Stats::default();
@@ -329,10 +423,19 @@ fn iso_date(secs: i64) -> String {
 
 /// One finding per (rule, secret): the occurrence in the oldest commit, with how many commits
 /// hold it, whether HEAD does, and which refs reach it.
-fn attach_provenance(matcher: &Matcher, graph: &Graph, found: Vec<(Finding, ObjectId)>, refs: &[(String, ObjectId)], head: Option<ObjectId>) -> Vec<Finding> {
+fn attach_provenance(
+    matcher: &Matcher,
+    graph: &Graph,
+    found: Vec<(Finding, ObjectId)>,
+    refs: &[(String, ObjectId)],
+    head: Option<ObjectId>,
+) -> Vec<Finding> {
     let mut groups: HashMap<(String, String), Vec<(Finding, ObjectId)>> = HashMap::new();
     for (f, blob) in found {
-        groups.entry((f.rule_id.clone(), f.fingerprint.clone())).or_default().push((f, blob));
+        groups
+            .entry((f.rule_id.clone(), f.fingerprint.clone()))
+            .or_default()
+            .push((f, blob));
     }
     let targets: HashMap<ObjectId, usize> = {
         let mut ids: Vec<ObjectId> = groups.values().flatten().map(|(_, b)| *b).collect();
@@ -341,18 +444,36 @@ fn attach_provenance(matcher: &Matcher, graph: &Graph, found: Vec<(Finding, Obje
         ids.into_iter().enumerate().map(|(i, b)| (b, i)).collect()
     };
     let mut memo = HashMap::new();
-    let commit_bits: Vec<Vec<u64>> = graph.commits.iter().map(|c| graph.reach(c.tree, &targets, &mut memo)).collect();
+    let commit_bits: Vec<Vec<u64>> = graph
+        .commits
+        .iter()
+        .map(|c| graph.reach(c.tree, &targets, &mut memo))
+        .collect();
     let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
     let head_idx = head.and_then(|h| graph.index.get(&h).copied());
     let mut out = Vec::new();
     for (_, mut members) in groups {
-        members.sort_by_key(|(f, b)| (graph.blobs.get(b).map(|(ci, _)| *ci).unwrap_or(usize::MAX), f.path.clone(), f.line));
-        let blob_idx: Vec<usize> = members.iter().filter_map(|(_, b)| targets.get(b).copied()).collect();
+        members.sort_by_key(|(f, b)| {
+            (
+                graph.blobs.get(b).map(|(ci, _)| *ci).unwrap_or(usize::MAX),
+                f.path.clone(),
+                f.line,
+            )
+        });
+        let blob_idx: Vec<usize> = members
+            .iter()
+            .filter_map(|(_, b)| targets.get(b).copied())
+            .collect();
         let (mut f, blob) = members.swap_remove(0);
         let holds = |ci: usize| blob_idx.iter().any(|&t| has(&commit_bits[ci], t));
         let commits = (0..graph.commits.len()).filter(|&ci| holds(ci)).count();
         let first = (0..graph.commits.len()).find(|&ci| holds(ci));
-        let mut info = HistoryInfo { blob: blob.to_string(), commits, in_head: head_idx.is_some_and(holds), ..HistoryInfo::default() };
+        let mut info = HistoryInfo {
+            blob: blob.to_string(),
+            commits,
+            in_head: head_idx.is_some_and(holds),
+            ..HistoryInfo::default()
+        };
         if let Some(ci) = first {
             let c = &graph.commits[ci];
             info.commit = c.id.to_string();
@@ -400,7 +521,10 @@ pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outc
     }
     let mut unreachable_blobs = Vec::new();
     if opts.all_objects {
-        let iter = repo.objects.iter().map_err(|e| anyhow!("cannot list objects: {e}"))?;
+        let iter = repo
+            .objects
+            .iter()
+            .map_err(|e| anyhow!("cannot list objects: {e}"))?;
         for id in iter {
             let id = id.map_err(|e| anyhow!("cannot list objects: {e}"))?;
             match repo.find_header(id).map(|h| h.kind()) {
@@ -416,7 +540,10 @@ pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outc
     let mut graph = Graph::new(commits);
     graph.collect_trees(&repo, &HashSet::new())?;
     for id in loose_blobs.into_iter().chain(unreachable_blobs) {
-        graph.blobs.entry(id).or_insert_with(|| (usize::MAX, format!("(unreachable blob {id})")));
+        graph
+            .blobs
+            .entry(id)
+            .or_insert_with(|| (usize::MAX, format!("(unreachable blob {id})")));
     }
     let head = repo.head_id().ok().map(|h| h.detach());
     let n_commits = graph.commits.len();
@@ -430,7 +557,9 @@ pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outc
 /// its secret is not already in the base's version of that path.
 pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> Result<Outcome> {
     let repo = open(path)?;
-    let (base, head) = spec.split_once("..").ok_or_else(|| anyhow!("--range {spec:?}: expected BASE..HEAD"))?;
+    let (base, head) = spec
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--range {spec:?}: expected BASE..HEAD"))?;
     let head = head.trim_start_matches('.');
     let head = if head.is_empty() { "HEAD" } else { head };
     let shallow = repo.is_shallow().unwrap_or(false);
@@ -452,7 +581,10 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
     }
     let peel = |id: ObjectId| -> Result<ObjectId> {
         let obj = repo.find_object(id)?;
-        Ok(obj.peel_to_commit().map_err(|e| anyhow!("{id} is not a commit: {e}"))?.id)
+        Ok(obj
+            .peel_to_commit()
+            .map_err(|e| anyhow!("{id} is not a commit: {e}"))?
+            .id)
     };
     let (base_id, head_id) = (peel(base_id)?, peel(head_id)?);
     let base_commits = walk_commits(&repo, &[base_id], &HashSet::new())?;
@@ -461,12 +593,21 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
     // The base side: every tree and blob the range's boundary parents already had.
     let boundary: Vec<ObjectId> = {
         let ids: HashSet<ObjectId> = in_range.iter().map(|c| c.id).collect();
-        let mut b: Vec<ObjectId> = in_range.iter().flat_map(|c| c.parents.iter().copied()).filter(|p| !ids.contains(p)).collect();
+        let mut b: Vec<ObjectId> = in_range
+            .iter()
+            .flat_map(|c| c.parents.iter().copied())
+            .filter(|p| !ids.contains(p))
+            .collect();
         b.sort();
         b.dedup();
         b
     };
-    let mut before = Graph::new(boundary.iter().map(|id| decode_commit(&repo, *id)).collect::<Result<Vec<_>>>()?);
+    let mut before = Graph::new(
+        boundary
+            .iter()
+            .map(|id| decode_commit(&repo, *id))
+            .collect::<Result<Vec<_>>>()?,
+    );
     before.collect_trees(&repo, &HashSet::new())?;
     let mut base_paths: HashMap<String, Vec<ObjectId>> = HashMap::new();
     for (id, (_, p)) in &before.blobs {
@@ -480,7 +621,9 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
     let repo_for_base = repo.clone();
     let (mut found, mut stats) = scan_blobs(matcher, repo, &graph, opts);
     found.retain(|(f, _)| {
-        let Some(old) = base_paths.get(&f.path) else { return true };
+        let Some(old) = base_paths.get(&f.path) else {
+            return true;
+        };
         !old.iter().any(|id| {
             read_blob(&repo_for_base, *id, opts.max_file_size)
                 .ok()
@@ -488,7 +631,7 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
                 .is_some_and(|data| memchr::memmem::find(&data, f.secret.as_bytes()).is_some())
         })
     });
-    let refs = vec![(format!("{head}"), head_id)];
+    let refs = vec![(head.to_string(), head_id)];
     let findings = attach_provenance(matcher, &graph, found, &refs, Some(head_id));
     stats.commits = n_commits;
     Ok(Outcome { findings, stats })

@@ -33,7 +33,9 @@ pub struct Target {
 pub fn targets(roots: &[PathBuf], opts: &WalkOptions) -> (Vec<Target>, Vec<String>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
-    let Some((first, rest)) = roots.split_first() else { return (out, warnings) };
+    let Some((first, rest)) = roots.split_first() else {
+        return (out, warnings);
+    };
     let mut builder = WalkBuilder::new(first);
     for r in rest {
         builder.add(r);
@@ -55,7 +57,10 @@ pub fn targets(roots: &[PathBuf], opts: &WalkOptions) -> (Vec<Target>, Vec<Strin
                 if !ft.is_file() {
                     continue;
                 }
-                out.push(Target { display: display_path(e.path()), path: e.into_path() });
+                out.push(Target {
+                    display: display_path(e.path()),
+                    path: e.into_path(),
+                });
             }
             Err(err) => warnings.push(format!("warning: {err}")),
         }
@@ -95,7 +100,10 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Skip> {
     }
     let mut buf = Vec::with_capacity(meta.len() as usize + 1);
     // The file may grow while we read: never read past the size limit.
-    (&file as &File).take(max + 1).read_to_end(&mut buf).map_err(Skip::Unreadable)?;
+    (&file as &File)
+        .take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(Skip::Unreadable)?;
     if buf.len() as u64 > max {
         return Err(Skip::TooLarge(buf.len() as u64));
     }
@@ -126,7 +134,10 @@ pub fn scan(matcher: &Matcher, targets: &[Target], opts: &WalkOptions, quiet: bo
                         eprintln!("warning: {}: cannot read: {e}", t.display);
                     }
                 }
-                Outcome { findings: Vec::new(), stats }
+                Outcome {
+                    findings: Vec::new(),
+                    stats,
+                }
             }
         })
         .collect();

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh machine: installs what the tests need (a Python venv
+# with jsonschema and pre-commit), then runs cargo test. Usage: scripts/test.sh [cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
+export KEYWARDEN_TEST_PYTHON="$PWD/$venv/bin/python"
+export PATH="$PWD/$venv/bin:$PATH"
+
+cargo build --locked --quiet
+cargo test --locked "$@"
