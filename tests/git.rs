@@ -11,7 +11,11 @@ fn scan_json(dir: &std::path::Path, args: &[&str]) -> (Run, Value) {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     let run = keywarden(dir, &all);
-    let v = if run.code == 2 { Value::Null } else { json(&run) };
+    let v = if run.code == 2 {
+        Value::Null
+    } else {
+        json(&run)
+    };
     (run, v)
 }
 
@@ -26,7 +30,11 @@ fn staged_scans_the_index_not_the_working_tree() {
     write(d, "gone.txt", &format!("# FAKE\ntoken={removed}\n"));
     commit_all(d, "base", 1_600_000_000);
     // Staged, then deleted from disk: the index still holds it.
-    write(d, "a.py", &format!("# FAKE\nTOKEN = \"{staged_then_deleted}\"\n"));
+    write(
+        d,
+        "a.py",
+        &format!("# FAKE\nTOKEN = \"{staged_then_deleted}\"\n"),
+    );
     git(d, &["add", "a.py"]);
     std::fs::remove_file(d.join("a.py")).unwrap();
     // Only in unstaged changes.
@@ -36,9 +44,17 @@ fn staged_scans_the_index_not_the_working_tree() {
     let (run, v) = scan_json(d, &["scan", "--staged"]);
     assert_eq!(run.code, 1, "{}", run.all());
     let got = findings(&run);
-    assert_eq!(got, vec![("github-token".into(), "a.py".into(), 2)], "{}", run.stdout);
+    assert_eq!(
+        got,
+        vec![("github-token".into(), "a.py".into(), 2)],
+        "{}",
+        run.stdout
+    );
     assert_eq!(v["findings"][0]["source"], "staged");
-    assert!(run.stdout.contains("has not left this machine"), "staged checklist");
+    assert!(
+        run.stdout.contains("has not left this machine"),
+        "staged checklist"
+    );
     assert_no_secret(&run, &[&staged_then_deleted]);
 }
 
@@ -54,12 +70,24 @@ fn staged_reports_only_what_the_commit_adds() {
     write(d, "cfg.env", &format!("# FAKE\nOLD_TOKEN={old}\nDEBUG=1\n"));
     git(d, &["add", "cfg.env"]);
     let (run, _) = scan_json(d, &["scan", "--staged"]);
-    assert_eq!(run.code, 0, "an unrelated line added next to a committed secret: {}", run.all());
+    assert_eq!(
+        run.code,
+        0,
+        "an unrelated line added next to a committed secret: {}",
+        run.all()
+    );
     let new = f.github();
-    write(d, "cfg.env", &format!("# FAKE\nOLD_TOKEN={old}\nNEW_TOKEN={new}\n"));
+    write(
+        d,
+        "cfg.env",
+        &format!("# FAKE\nOLD_TOKEN={old}\nNEW_TOKEN={new}\n"),
+    );
     git(d, &["add", "cfg.env"]);
     let (run, _) = scan_json(d, &["scan", "--staged"]);
-    assert_eq!(findings(&run), vec![("github-token".into(), "cfg.env".into(), 3)]);
+    assert_eq!(
+        findings(&run),
+        vec![("github-token".into(), "cfg.env".into(), 3)]
+    );
 }
 
 #[test]
@@ -75,7 +103,10 @@ fn staged_works_before_the_first_commit_and_in_an_empty_repo() {
     write(d, "k.txt", &format!("# FAKE\n{}\n", f.anthropic()));
     git(d, &["add", "k.txt"]);
     let (run, _) = scan_json(d, &["scan", "--staged"]);
-    assert_eq!(findings(&run), vec![("anthropic-api-key".into(), "k.txt".into(), 2)]);
+    assert_eq!(
+        findings(&run),
+        vec![("anthropic-api-key".into(), "k.txt".into(), 2)]
+    );
 }
 
 #[test]
@@ -90,14 +121,22 @@ fn history_reports_each_secret_once_with_its_first_commit() {
     write(d, "app.py", &format!("# FAKE\nKEY = \"{key}\"\n"));
     let first = commit_all(d, "add key", 1_600_000_100);
     for i in 0..5 {
-        write(d, "app.py", &format!("# FAKE\nKEY = \"{key}\"\nVERSION = {i}\n"));
+        write(
+            d,
+            "app.py",
+            &format!("# FAKE\nKEY = \"{key}\"\nVERSION = {i}\n"),
+        );
         commit_all(d, &format!("edit {i}"), 1_600_000_200 + i);
     }
     git(d, &["mv", "app.py", "main.py"]);
     commit_all(d, "rename", 1_600_001_000);
     write(d, "main.py", "# key moved to the environment\n");
     commit_all(d, "remove key", 1_600_002_000);
-    assert_eq!(keywarden(d, &["scan", "."]).code, 0, "the tree is clean now");
+    assert_eq!(
+        keywarden(d, &["scan", "."]).code,
+        0,
+        "the tree is clean now"
+    );
 
     let (run, v) = scan_json(d, &["scan", "--history"]);
     assert_eq!(run.code, 1, "{}", run.all());
@@ -114,7 +153,10 @@ fn history_reports_each_secret_once_with_its_first_commit() {
     assert_eq!(x["refs"], serde_json::json!(["HEAD", "refs/heads/main"]));
     assert_eq!(x["source"], "history");
     let rotate = x["rotate"].to_string();
-    assert!(rotate.contains("compromised") && rotate.contains("filter-repo"), "{rotate}");
+    assert!(
+        rotate.contains("compromised") && rotate.contains("filter-repo"),
+        "{rotate}"
+    );
     assert_no_secret(&run, &[&key]);
     let text = keywarden(d, &["scan", "--history"]);
     assert!(text.stdout.contains(&first), "{}", text.stdout);
@@ -151,9 +193,23 @@ fn history_covers_branches_tags_and_merges() {
 
     let (run, v) = scan_json(d, &["scan", "--history"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let by_path = |p: &str| v["findings"].as_array().unwrap().iter().find(|x| x["path"] == p).cloned().unwrap_or_else(|| panic!("{p}: {}", run.stdout));
-    assert_eq!(by_path("b.txt")["refs"], serde_json::json!(["refs/heads/feature"]));
-    assert_eq!(by_path("t.txt")["refs"], serde_json::json!(["refs/tags/v1"]));
+    let by_path = |p: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["path"] == p)
+            .cloned()
+            .unwrap_or_else(|| panic!("{p}: {}", run.stdout))
+    };
+    assert_eq!(
+        by_path("b.txt")["refs"],
+        serde_json::json!(["refs/heads/feature"])
+    );
+    assert_eq!(
+        by_path("t.txt")["refs"],
+        serde_json::json!(["refs/tags/v1"])
+    );
     assert_eq!(by_path("merge.txt")["commit"], merge.as_str());
     assert_eq!(by_path("merge.txt")["in_head"], true);
     assert_eq!(v["findings"].as_array().unwrap().len(), 3);
@@ -175,13 +231,27 @@ fn range_scans_what_a_branch_adds() {
     let added = commit_all(d, "add key", 1_600_000_200);
     let (run, v) = scan_json(d, &["scan", "--range", "main..pr"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert_eq!(findings(&run), vec![("github-token".into(), "new.py".into(), 2)]);
+    assert_eq!(
+        findings(&run),
+        vec![("github-token".into(), "new.py".into(), 2)]
+    );
     assert_eq!(v["findings"][0]["commit"], added.as_str());
     let (clean, _) = scan_json(d, &["scan", "--range", "pr..pr"]);
     assert_eq!(clean.code, 0);
-    let (missing, _) = scan_json(d, &["scan", "--range", "0123456789abcdef0123456789abcdef01234567..pr"]);
+    let (missing, _) = scan_json(
+        d,
+        &[
+            "scan",
+            "--range",
+            "0123456789abcdef0123456789abcdef01234567..pr",
+        ],
+    );
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("fetch-depth: 0"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("fetch-depth: 0"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -196,12 +266,22 @@ fn shallow_clones_are_an_error_never_a_silent_pass() {
     write(&src, "k.txt", "clean\n");
     commit_all(&src, "clean", 1_600_000_100);
     let url = format!("file://{}", src.display());
-    git(dir.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
+    git(
+        dir.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
     let shallow = dir.path().join("shallow");
-    for args in [vec!["scan", "--history"], vec!["scan", "--range", "HEAD~1..HEAD"]] {
+    for args in [
+        vec!["scan", "--history"],
+        vec!["scan", "--range", "HEAD~1..HEAD"],
+    ] {
         let run = keywarden(&shallow, &args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.all());
-        assert!(run.stderr.contains("fetch-depth: 0") && run.stderr.contains("shallow"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("fetch-depth: 0") && run.stderr.contains("shallow"),
+            "{}",
+            run.stderr
+        );
     }
 }
 
@@ -230,5 +310,9 @@ fn not_a_repository_is_exit_2() {
     let dir = tempdir();
     let run = keywarden(dir.path(), &["scan", "--staged"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("not a git repository"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a git repository"),
+        "{}",
+        run.stderr
+    );
 }

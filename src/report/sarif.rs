@@ -317,3 +317,68 @@ pub fn line_hashes(text: &[u8], wanted: &[usize]) -> HashMap<usize, String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Known values from an independent re-statement of github/codeql-action's
+    /// `src/fingerprints.ts` (BigInt arithmetic over UTF-16 code units).
+    #[test]
+    fn line_hash_matches_known_values() {
+        let cases: &[(&str, &[(usize, &str)])] = &[
+            (
+                "const a = 1;\nconst key = \"FAKE\";\n\treturn a;\n",
+                &[
+                    (1, "f91e094f34129779:1"),
+                    (2, "f4e307ca2f13d6ea:1"),
+                    (3, "50098a4d687f1911:1"),
+                ],
+            ),
+            (
+                "line one\r\nline two\r\n\r\nlast",
+                &[
+                    (1, "563d4fcfb497e9fd:1"),
+                    (2, "ca43cd64b1718ae1:1"),
+                    (3, "2bafa474670c5ca1:1"),
+                    (4, "58429ecce5a8d0db:1"),
+                ],
+            ),
+            (
+                "\tnamé = 'FAKE' // ✓ 𝄞\nzweite Zeile\n",
+                &[(1, "c875994e3719e3da:1"), (2, "900e990e52785fe2:1")],
+            ),
+            (&"x".repeat(250), &[]),
+            (
+                "dup\ndup\ndup\n",
+                &[
+                    (1, "ce684366d1b6d674:1"),
+                    (2, "5676b622f2c12429:1"),
+                    (3, "8cc409fcab63c38e:1"),
+                ],
+            ),
+        ];
+        for (text, want) in cases {
+            let lines: Vec<usize> = want.iter().map(|(l, _)| *l).collect();
+            let got = line_hashes(text.as_bytes(), &lines);
+            for (line, hash) in *want {
+                assert_eq!(
+                    got.get(line).map(String::as_str),
+                    Some(*hash),
+                    "line {line} of {text:?}"
+                );
+            }
+        }
+        let long = format!("{}\ny = 1\n", "x".repeat(250));
+        assert_eq!(
+            line_hashes(long.as_bytes(), &[1, 2])[&2],
+            "17ab1ef2caecdd1c:1"
+        );
+        assert_eq!(line_hashes(long.as_bytes(), &[1])[&1], "52b56201ffb58620:1");
+    }
+
+    #[test]
+    fn uris_are_percent_encoded_relative_paths() {
+        assert_eq!(uri_of("src/a b/ü.py"), "src/a%20b/%C3%BC.py");
+    }
+}

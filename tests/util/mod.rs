@@ -138,3 +138,44 @@ pub fn assert_no_secret(run: &Run, secrets: &[&str]) {
         assert!(!run.stderr.contains(s), "secret leaked on stderr");
     }
 }
+
+/// The Python that has the test tools (jsonschema, pre-commit): set by scripts/test.sh.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("KEYWARDEN_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the test tools are missing: run scripts/test.sh (it installs them into .venv)"
+    );
+    venv
+}
+
+/// `../shared` beside the checkout: schemas and formats.
+pub fn shared() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    assert!(
+        p.join("schemas/sarif-schema-2.1.0.json").exists(),
+        "../shared/schemas is missing beside the checkout"
+    );
+    p
+}
+
+/// Validate SARIF files with the official schema through PyPI jsonschema.
+pub fn assert_valid_sarif(files: &[&Path]) {
+    let schema = shared().join("schemas/sarif-schema-2.1.0.json");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_sarif.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(schema)
+        .args(files)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "SARIF does not validate:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
