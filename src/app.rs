@@ -227,10 +227,17 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
         inline_allow: !args.no_inline_allow,
         line_hashes: args.format == Format::Sarif,
     };
+    let mut excluded = r.config.allow.paths.clone();
+    if r.config_file
+        .as_ref()
+        .is_some_and(|p| p.file_name().is_some_and(|n| n == crate::config::FILE_NAME))
+    {
+        excluded.push(crate::config::FILE_NAME.to_string());
+    }
     let path_filter = PathFilter::compile(
         &PathsSpec {
             include: vec![],
-            exclude: r.config.allow.paths.clone(),
+            exclude: excluded,
         },
         &cfg_what,
     )?;
@@ -270,7 +277,18 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
         for w in warnings {
             eprintln!("{w}");
         }
-        targets.retain(|t| path_filter.admits(&t.display));
+        // The config is settings, not content: its custom-rule examples are fakes by definition.
+        let config_path = r
+            .config_file
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        targets.retain(|t| {
+            let is_config = config_path.as_ref().is_some_and(|c| {
+                t.path.file_name() == c.file_name()
+                    && std::fs::canonicalize(&t.path).ok().as_ref() == Some(c)
+            });
+            path_filter.admits(&t.display) && !is_config
+        });
         worktree::scan(&matcher, &targets, &walk, args.quiet)
     };
     let mut findings = outcome.findings;
