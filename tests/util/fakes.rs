@@ -86,3 +86,52 @@ impl Fakes {
         format!("AKIA{}", self.s(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16))
     }
 }
+
+/// Big-endian bytes in base62 (no padding unless `width`).
+pub fn b62_bytes(be: &[u8], width: usize) -> String {
+    let mut digits: Vec<u8> = Vec::new();
+    for &byte in be {
+        let mut carry = byte as u32;
+        for d in digits.iter_mut() {
+            let v = (*d as u32) * 256 + carry;
+            *d = (v % 62) as u8;
+            carry = v / 62;
+        }
+        while carry > 0 {
+            digits.push((carry % 62) as u8);
+            carry /= 62;
+        }
+    }
+    while digits.len() < width {
+        digits.push(0);
+    }
+    digits
+        .iter()
+        .rev()
+        .map(|&d| B62[d as usize] as char)
+        .collect()
+}
+
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    k[..key.len()].copy_from_slice(key);
+    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(&opad)
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}
+
+/// A FAKE apikee customer key with these claims, signed with `secret` (a made-up test secret).
+pub fn apikee_customer(claims: &str, secret: &[u8]) -> String {
+    let payload = b62_bytes(claims.as_bytes(), 0);
+    let mac = hmac_sha256(secret, format!("apikee_{payload}").as_bytes());
+    format!("apikee_{payload}.{}", b62_bytes(&mac, 43))
+}
