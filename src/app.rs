@@ -24,6 +24,7 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Scan(args) => scan(&args, false),
         Command::Baseline(args) => scan(&args.scan, true),
         Command::Explain(args) => explain(&args),
+        Command::InstallHook(args) => crate::hook::install(&args),
         Command::Rules {
             action: RulesAction::List(c),
         } => rules_list(&c),
@@ -247,7 +248,7 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
     } else {
         args.paths.clone()
     };
-    let outcome: Outcome = if args.staged || args.history || args.range.is_some() {
+    let outcome: Outcome = if args.staged || args.history || args.range.is_some() || args.pre_push {
         let git_opts = git::GitOptions {
             max_file_size,
             all_objects: args.all_objects,
@@ -259,6 +260,8 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
             git::staged(&matcher, repo, &git_opts)?
         } else if args.history {
             git::history(&matcher, repo, &git_opts)?
+        } else if args.pre_push {
+            git::pre_push(&matcher, repo, &git_opts)?
         } else {
             git::range(
                 &matcher,
@@ -394,7 +397,7 @@ fn scan(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         "staged"
     } else if args.history {
         "history"
-    } else if args.range.is_some() {
+    } else if args.range.is_some() || args.pre_push {
         "range"
     } else {
         "worktree"

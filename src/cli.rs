@@ -25,6 +25,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Show a rule, or the finding behind a fingerprint, with its rotation checklist.
     Explain(ExplainArgs),
+    /// Install (or remove) a plain git pre-commit hook that runs `keywarden scan --staged`.
+    InstallHook(InstallHookArgs),
     /// List or self-test the rules in effect.
     Rules {
         #[command(subcommand)]
@@ -80,6 +82,11 @@ pub struct ScanArgs {
     /// Scan the blobs introduced by the commits in BASE..HEAD (pull requests, pre-push).
     #[arg(long, value_name = "BASE..HEAD")]
     pub range: Option<String>,
+
+    /// Scan what a push adds: from the pre-commit framework's PRE_COMMIT_FROM_REF/TO_REF, or
+    /// git's pre-push lines on stdin. A new branch is compared with every remote-tracking ref.
+    #[arg(long, conflicts_with_all = ["staged", "history", "range"])]
+    pub pre_push: bool,
 
     /// With --history: also scan objects no ref reaches (left behind by a history rewrite).
     #[arg(long, requires = "history")]
@@ -161,4 +168,20 @@ pub struct ExplainArgs {
     /// Where to look for a fingerprint (default: the current directory).
     #[arg(long, value_name = "PATH")]
     pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InstallHookArgs {
+    /// Also install a pre-push hook that scans what a push adds.
+    #[arg(long)]
+    pub pre_push: bool,
+    /// Overwrite a hook that keywarden did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Remove keywarden's hooks (only hooks it wrote).
+    #[arg(long)]
+    pub uninstall: bool,
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
 }

@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod finding;
 mod fsutil;
+mod hook;
 mod matcher;
 mod report;
 mod rotation;

@@ -587,7 +587,19 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
             .id)
     };
     let (base_id, head_id) = (peel(base_id)?, peel(head_id)?);
-    let base_commits = walk_commits(&repo, &[base_id], &HashSet::new())?;
+    scan_range(matcher, repo, &[base_id], head_id, head, opts)
+}
+
+/// Scan what `head` adds over `bases` (commits reachable from `head` but from none of `bases`).
+fn scan_range(
+    matcher: &Matcher,
+    repo: gix::Repository,
+    bases: &[ObjectId],
+    head_id: ObjectId,
+    head: &str,
+    opts: &GitOptions,
+) -> Result<Outcome> {
+    let base_commits = walk_commits(&repo, bases, &HashSet::new())?;
     let base_set: HashSet<ObjectId> = base_commits.iter().map(|c| c.id).collect();
     let in_range = walk_commits(&repo, &[head_id], &base_set)?;
     // The base side: every tree and blob the range's boundary parents already had.
@@ -635,4 +647,74 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
     let findings = attach_provenance(matcher, &graph, found, &refs, Some(head_id));
     stats.commits = n_commits;
     Ok(Outcome { findings, stats })
+}
+
+const ZERO_OID: &str = "0000000000000000000000000000000000000000";
+
+/// Tips of every remote-tracking ref: what the remotes are known to have.
+fn remote_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
+    Ok(tips(repo)?
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("refs/remotes/"))
+        .map(|(_, id)| id)
+        .collect())
+}
+
+/// `--pre-push`: what a push would add. Reads the pre-commit framework's
+/// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`, or git's pre-push lines on stdin
+/// (`<local ref> <local oid> <remote ref> <remote oid>`). A new branch (no remote oid) is
+/// compared with every remote-tracking ref.
+pub fn pre_push(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outcome> {
+    let repo = open(path)?;
+    if repo.is_shallow().unwrap_or(false) {
+        bail!("--pre-push: {SHALLOW_FIX}");
+    }
+    let mut pushes: Vec<(String, String)> = Vec::new(); // (from, to)
+    match std::env::var("PRE_COMMIT_TO_REF") {
+        Ok(to) if !to.is_empty() => {
+            pushes.push((std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default(), to))
+        }
+        _ => {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+                .context("reading pre-push refs from stdin")?;
+            for line in input.lines() {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                if let [_, local, _, remote] = parts[..] {
+                    pushes.push((remote.to_string(), local.to_string()));
+                }
+            }
+        }
+    }
+    let mut total = Outcome::default();
+    for (from, to) in pushes {
+        if to.is_empty() || to == ZERO_OID {
+            continue; // deleting a branch adds nothing
+        }
+        let head_id = repo
+            .rev_parse_single(to.as_str())
+            .map_err(|e| anyhow!("--pre-push: {to}: {e}"))?
+            .detach();
+        let head_id = repo
+            .find_object(head_id)?
+            .peel_to_commit()
+            .map_err(|e| anyhow!("{to}: {e}"))?
+            .id;
+        let from_id = if from.is_empty() || from == ZERO_OID {
+            None
+        } else {
+            repo.rev_parse_single(from.as_str())
+                .ok()
+                .map(|id| id.detach())
+        };
+        let bases = match from_id {
+            Some(id) => vec![id],
+            None => remote_tips(&repo)?,
+        };
+        let o = scan_range(matcher, repo.clone(), &bases, head_id, &to, opts)?;
+        total.stats.add(&o.stats);
+        total.stats.commits += o.stats.commits;
+        total.findings.extend(o.findings);
+    }
+    Ok(total)
 }
