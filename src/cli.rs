@@ -55,6 +55,10 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands: one `::error` annotation per finding.
+    Github,
+    /// A markdown table for a CI job summary.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -8,6 +8,7 @@ use crate::finding::Finding;
 use crate::rules::RuleSet;
 use crate::scan::Stats;
 
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -36,6 +37,8 @@ impl Format {
             Format::Text => Box::new(text::Text { color }),
             Format::Json => Box::new(json::Json),
             Format::Sarif => Box::new(sarif::Sarif),
+            Format::Github => Box::new(github::Annotations),
+            Format::Markdown => Box::new(github::Summary),
         }
     }
 }

@@ -1,0 +1,73 @@
+//! CI formats: GitHub Actions annotations (`::error file=…::…`) and a markdown job summary.
+//! Both show only redacted secrets.
+
+use std::io::{self, Write};
+
+use super::{Report, Reporter};
+use crate::rules::Severity;
+
+pub struct Annotations;
+pub struct Summary;
+
+/// Escape a workflow-command property or message (GitHub's rules for `%`, CR, LF, `:` and `,`).
+fn escape(s: &str, property: bool) -> String {
+    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+impl Reporter for Annotations {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        for f in &report.findings {
+            let level = if f.severity >= Severity::High { "error" } else { "warning" };
+            let first = f.rotate.first().map(String::as_str).unwrap_or_default();
+            let msg = format!("{} ({}) — {}. First step: {first}", f.rule_name, f.shown_secret(report.show_secrets), f.severity);
+            writeln!(
+                out,
+                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                escape(&f.path, true),
+                f.line,
+                f.column,
+                f.end_line,
+                f.end_column,
+                escape(&format!("keywarden: {}", f.rule_id), true),
+                escape(&msg, false)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Markdown table cell: no pipes or newlines.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+impl Reporter for Summary {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "## keywarden: {} finding(s)\n", report.findings.len())?;
+        if report.findings.is_empty() {
+            writeln!(out, "No secrets found ({} file(s) scanned).", report.stats.files)?;
+            return Ok(());
+        }
+        writeln!(out, "| rule | severity | file:line | secret | first step |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for f in &report.findings {
+            let first = f.rotate.first().map(String::as_str).unwrap_or_default();
+            writeln!(
+                out,
+                "| `{}` | {} | `{}:{}` | `{}` | {} |",
+                f.rule_id,
+                f.severity,
+                cell(&f.path),
+                f.line,
+                cell(f.shown_secret(report.show_secrets)),
+                cell(first)
+            )?;
+        }
+        writeln!(out, "\nEach secret must be rotated: run `keywarden explain RULE_ID` for the full checklist.")?;
+        Ok(())
+    }
+}
