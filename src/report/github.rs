@@ -11,7 +11,10 @@ pub struct Summary;
 
 /// Escape a workflow-command property or message (GitHub's rules for `%`, CR, LF, `:` and `,`).
 fn escape(s: &str, property: bool) -> String {
-    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     if property {
         out = out.replace(':', "%3A").replace(',', "%2C");
     }
@@ -21,9 +24,18 @@ fn escape(s: &str, property: bool) -> String {
 impl Reporter for Annotations {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for f in &report.findings {
-            let level = if f.severity >= Severity::High { "error" } else { "warning" };
+            let level = if f.severity >= Severity::High {
+                "error"
+            } else {
+                "warning"
+            };
             let first = f.rotate.first().map(String::as_str).unwrap_or_default();
-            let msg = format!("{} ({}) — {}. First step: {first}", f.rule_name, f.shown_secret(report.show_secrets), f.severity);
+            let msg = format!(
+                "{} ({}) — {}. First step: {first}",
+                f.rule_name,
+                f.shown_secret(report.show_secrets),
+                f.severity
+            );
             writeln!(
                 out,
                 "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
@@ -49,7 +61,11 @@ impl Reporter for Summary {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "## keywarden: {} finding(s)\n", report.findings.len())?;
         if report.findings.is_empty() {
-            writeln!(out, "No secrets found ({} file(s) scanned).", report.stats.files)?;
+            writeln!(
+                out,
+                "No secrets found ({} file(s) scanned).",
+                report.stats.files
+            )?;
             return Ok(());
         }
         writeln!(out, "| rule | severity | file:line | secret | first step |")?;
@@ -67,7 +83,10 @@ impl Reporter for Summary {
                 cell(first)
             )?;
         }
-        writeln!(out, "\nEach secret must be rotated: run `keywarden explain RULE_ID` for the full checklist.")?;
+        writeln!(
+            out,
+            "\nEach secret must be rotated: run `keywarden explain RULE_ID` for the full checklist."
+        )?;
         Ok(())
     }
 }
