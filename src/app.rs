@@ -25,6 +25,10 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Baseline(args) => scan(&args.scan, true),
         Command::Explain(args) => explain(&args),
         Command::InstallHook(args) => crate::hook::install(&args),
+        Command::Fix(args) => {
+            let r = resolve_rules(&args.config, &args.path)?;
+            crate::fix::run(&r.rules, &args.path, args.apply, args.force)
+        }
         Command::Rules {
             action: RulesAction::List(c),
         } => rules_list(&c),
@@ -176,7 +180,14 @@ fn explain(args: &ExplainArgs) -> Result<i32> {
                 out,
                 "why: the keyword prefilter hit, the pattern matched and every check passed (entropy, validator, allowlists)"
             )?;
-            for (i, s) in f.rotate.iter().enumerate() {
+            let rule = r
+                .rules
+                .get(&f.rule_id)
+                .expect("findings come from rules in effect");
+            for (i, s) in crate::rotation::checklist(rule, &f.origin, &f.path)
+                .iter()
+                .enumerate()
+            {
                 writeln!(out, "  {}. {s}", i + 1)?;
             }
         }
@@ -292,9 +303,38 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
             });
             path_filter.admits(&t.display) && !is_config
         });
-        worktree::scan(&matcher, &targets, &walk, args.quiet)
+        let mut o = worktree::scan(&matcher, &targets, &walk, args.quiet);
+        let walked: Vec<(PathBuf, String)> = targets
+            .iter()
+            .map(|t| (t.path.clone(), t.display.clone()))
+            .collect();
+        o.findings.extend(crate::envfile::check_worktree(
+            &r.rules,
+            &walked,
+            &repo_root(&paths[0]),
+        ));
+        o
     };
     let mut findings = outcome.findings;
+    // A value both a provider rule and the example-file check found is reported once, by the
+    // provider rule, which knows how to rotate it.
+    // The generic rule, though, is less specific than the example-file check.
+    let at = |f: &Finding| (f.path.clone(), f.line, f.column);
+    let provider_hits: std::collections::HashSet<_> = findings
+        .iter()
+        .filter(|f| f.provider != "hygiene" && f.provider != "generic")
+        .map(at)
+        .collect();
+    let example_hits: std::collections::HashSet<_> = findings
+        .iter()
+        .filter(|f| f.provider == "hygiene" && !f.secret.is_empty())
+        .map(at)
+        .collect();
+    findings.retain(|f| match f.provider.as_str() {
+        "hygiene" => f.secret.is_empty() || !provider_hits.contains(&at(f)),
+        "generic" => !example_hits.contains(&at(f)) || provider_hits.contains(&at(f)),
+        _ => true,
+    });
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
     });

@@ -25,6 +25,9 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Show a rule, or the finding behind a fingerprint, with its rotation checklist.
     Explain(ExplainArgs),
+    /// Fix file hygiene: chmod 600 secret files, extend .gitignore, write .env.example (dry run
+    /// unless --apply).
+    Fix(FixArgs),
     /// Install (or remove) a plain git pre-commit hook that runs `keywarden scan --staged`.
     InstallHook(InstallHookArgs),
     /// List or self-test the rules in effect.
@@ -188,4 +191,19 @@ pub struct InstallHookArgs {
     /// The repository (default: the current directory).
     #[arg(long, value_name = "PATH", default_value = ".")]
     pub repo: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FixArgs {
+    /// The directory to fix (default: the current directory).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+    /// Make the changes (without it, only print them).
+    #[arg(long)]
+    pub apply: bool,
+    /// Overwrite an existing .env.example.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }

@@ -73,8 +73,6 @@ pub struct Finding {
     pub details: Vec<(String, String)>,
     pub verified: Option<bool>,
     pub origin: Origin,
-    /// The rotation checklist, provider steps plus steps for where it was found.
-    pub rotate: Vec<String>,
     /// GitHub's `primaryLocationLineHash` of the line, when SARIF output asked for it.
     pub line_hash: Option<String>,
 }

@@ -25,6 +25,7 @@ pub fn checklist(rule: &Rule, origin: &Origin, path: &str) -> Vec<String> {
             );
             steps.extend(provider.into_iter().map(|s| format!("  {s}")));
         }
+        Origin::Worktree if rule.spec.file.is_some() => steps.extend(provider),
         Origin::Worktree => {
             steps.extend(provider);
             steps.push(format!(

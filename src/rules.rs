@@ -29,6 +29,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("private-key", include_str!("../rules/private-key.yaml")),
     ("tokenomics", include_str!("../rules/tokenomics.yaml")),
     ("generic", include_str!("../rules/generic.yaml")),
+    ("hygiene", include_str!("../rules/hygiene.yaml")),
 ];
 
 /// Regex size limit for every pattern, built-in or custom: a pull request can add a custom rule,
@@ -97,8 +98,13 @@ pub struct RuleSpec {
     #[serde(default)]
     pub provider: String,
     pub severity: Severity,
+    #[serde(default)]
     pub keywords: Vec<String>,
+    #[serde(default)]
     pub pattern: String,
+    /// A file rule: judged on the file's name, git status and mode instead of its content.
+    #[serde(default)]
+    pub file: Option<FileSpec>,
     #[serde(default)]
     pub min_entropy: f64,
     #[serde(default)]
@@ -150,6 +156,18 @@ pub struct RotateSpec {
     pub revoke_url: String,
     #[serde(default)]
     pub steps: Vec<String>,
+}
+
+/// The file half of a file rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    pub check: crate::envfile::FileCheck,
+    /// Globs on the path relative to the repository root (`**/` is added in front of a glob
+    /// without a `/`, so `.env` matches in every directory).
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// Compiled allowlist shared by rules and the repository config.
@@ -253,12 +271,37 @@ pub struct Rule {
     regex: OnceLock<Regex>,
     pub allow: Allow,
     pub paths: PathFilter,
+    /// For file rules: which paths the rule is about.
+    files: PathFilter,
 }
 
 impl Rule {
     fn new(spec: RuleSpec, pack: &str) -> Result<Rule> {
         let what = format!("rule {}", spec.id);
+        let anywhere = |globs: &[String]| -> Vec<String> {
+            globs
+                .iter()
+                .map(|g| {
+                    if g.contains('/') {
+                        g.clone()
+                    } else {
+                        format!("**/{g}")
+                    }
+                })
+                .collect()
+        };
+        let files = match &spec.file {
+            Some(f) => PathFilter::compile(
+                &PathsSpec {
+                    include: anywhere(&f.paths),
+                    exclude: anywhere(&f.exclude),
+                },
+                &what,
+            )?,
+            None => PathFilter::default(),
+        };
         Ok(Rule {
+            files,
             allow: Allow::compile(&spec.allow, &what)?,
             paths: PathFilter::compile(&spec.paths, &what)?,
             pack: pack.to_string(),
@@ -269,6 +312,11 @@ impl Rule {
 
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// True for a file rule whose globs cover this repository-relative path.
+    pub fn file_matches(&self, rel: &str) -> bool {
+        self.spec.file.is_some() && self.files.admits(rel)
     }
 
     /// The compiled pattern. Built-in patterns are proven to compile by `rules check` (run by
@@ -368,14 +416,33 @@ pub fn self_test(set: &RuleSet) -> Vec<String> {
         if !id_shape.is_match(id.as_bytes()) {
             bad("id must be lowercase words joined by '-'".into());
         }
-        if rule.spec.keywords.is_empty() || rule.spec.keywords.iter().any(|k| k.trim().is_empty()) {
-            bad("needs at least one non-empty keyword".into());
-        }
         if rule.spec.rotate.steps.is_empty() {
             bad("rotate.steps is empty: every finding needs a checklist".into());
         }
         if rule.spec.examples.is_empty() {
             bad("has no examples".into());
+        }
+        if let Some(file) = &rule.spec.file {
+            if !rule.spec.pattern.is_empty() || !rule.spec.keywords.is_empty() {
+                bad("a file rule has no pattern or keywords".into());
+            }
+            if file.paths.is_empty() {
+                bad("file.paths is empty".into());
+            }
+            for ex in &rule.spec.examples {
+                if !rule.file_matches(ex) {
+                    bad(format!("example path does not match: {ex}"));
+                }
+            }
+            for ex in &rule.spec.negative_examples {
+                if rule.file_matches(ex) {
+                    bad(format!("negative example path matches: {ex}"));
+                }
+            }
+            continue;
+        }
+        if rule.spec.keywords.is_empty() || rule.spec.keywords.iter().any(|k| k.trim().is_empty()) {
+            bad("needs at least one non-empty keyword".into());
         }
         let re = match compile_regex(&rule.spec.pattern) {
             Ok(re) => re,

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crate::finding::{Finding, LineCounter, Origin, redact, secret_id};
 use crate::matcher::{Match, Matcher, line_around};
-use crate::rotation;
 
 /// Counters shown in the summary line and the JSON summary.
 #[derive(Debug, Clone, Default)]
@@ -138,7 +137,6 @@ pub fn build_findings(
             details: m.verdict.details.clone(),
             verified: m.verdict.verified,
             origin: origin.clone(),
-            rotate: rotation::checklist(rule, origin, path),
             line_hash: hashes.get(&line).cloned(),
         });
     }

@@ -93,7 +93,7 @@ fn planted_key_names_file_and_line_and_is_redacted_everywhere() {
     assert_eq!(run.code, 1);
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(!written.contains(&key));
-    assert!(written.contains("\"line\": 3"));
+    assert!(written.contains("\"line\":3"), "{written}");
     let shown = keywarden(
         dir.path(),
         &["scan", ".", "--format", "json", "--show-secrets"],
@@ -182,20 +182,32 @@ fn walker_scans_dotfiles_honours_ignore_files_and_skips_binaries() {
         ".env",
         &format!("# FAKE\nANTHROPIC_API_KEY={a}\n"),
     );
-    write(dir.path(), ".gitignore", "build/\n");
+    write(dir.path(), ".gitignore", "build/\ncfg.yaml\n");
+    write(dir.path(), "cfg.yaml", "packs:\n  hygiene: false\n");
     write(dir.path(), "build/out.txt", &format!("# FAKE\nkey={b}\n"));
     let mut binary = b"\x00\x01\x02binary".to_vec();
     binary.extend_from_slice(c.as_bytes());
     std::fs::write(dir.path().join("blob.bin"), binary).unwrap();
-    let run = keywarden(dir.path(), &["scan", ".", "--format", "json"]);
+    let run = keywarden(
+        dir.path(),
+        &["scan", ".", "--format", "json", "--config", "cfg.yaml"],
+    );
     let got = findings(&run);
     assert_eq!(got, vec![("anthropic-api-key".into(), ".env".into(), 2)]);
     assert_eq!(json(&run)["summary"]["skipped_binary"], 1);
     let all = keywarden(
         dir.path(),
-        &["scan", ".", "--format", "json", "--no-ignore"],
+        &[
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--no-ignore",
+            "--config",
+            "cfg.yaml",
+        ],
     );
-    assert_eq!(findings(&all).len(), 2);
+    assert_eq!(findings(&all).len(), 2, "{}", all.stdout);
 }
 
 #[test]
@@ -331,7 +343,7 @@ fn most_specific_rule_wins_and_checksums_decide() {
     bad.push(if last == 'A' { 'B' } else { 'A' });
     write(
         dir.path(),
-        "keys.env",
+        "keys.txt",
         &format!(
             "# FAKE\nAPIKEE_PLATFORM_KEY={platform}\nSTRIPE_KEY={stripe}\nGH_TOKEN={good}\nOLD_TOKEN_VALUE={bad}\n"
         ),

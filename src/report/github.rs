@@ -29,7 +29,8 @@ impl Reporter for Annotations {
             } else {
                 "warning"
             };
-            let first = f.rotate.first().map(String::as_str).unwrap_or_default();
+            let rotate = report.rotate(f);
+            let first = rotate.first().map(String::as_str).unwrap_or_default();
             let msg = format!(
                 "{} ({}) — {}. First step: {first}",
                 f.rule_name,
@@ -71,7 +72,8 @@ impl Reporter for Summary {
         writeln!(out, "| rule | severity | file:line | secret | first step |")?;
         writeln!(out, "|---|---|---|---|---|")?;
         for f in &report.findings {
-            let first = f.rotate.first().map(String::as_str).unwrap_or_default();
+            let rotate = report.rotate(f);
+            let first = rotate.first().map(String::as_str).unwrap_or_default();
             writeln!(
                 out,
                 "| `{}` | {} | `{}:{}` | `{}` | {} |",

@@ -25,6 +25,17 @@ pub struct Report<'a> {
     pub root: std::path::PathBuf,
 }
 
+impl Report<'_> {
+    /// The rotation checklist of a finding, computed when written so 100,000 findings do not
+    /// each carry a copy of their rule's steps.
+    pub fn rotate(&self, f: &Finding) -> Vec<String> {
+        self.rules
+            .get(&f.rule_id)
+            .map(|r| crate::rotation::checklist(r, &f.origin, &f.path))
+            .unwrap_or_default()
+    }
+}
+
 /// Writes a report in one format.
 pub trait Reporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;

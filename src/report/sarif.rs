@@ -179,12 +179,16 @@ impl Reporter for Sarif {
                 for (k, v) in &f.details {
                     props.insert(k.clone(), json!(v));
                 }
-                let mut message = format!(
-                    "{} in {}. The secret ({}) must be rotated; the rule help lists the steps.",
-                    f.rule_name,
-                    uri,
-                    f.shown_secret(report.show_secrets)
-                );
+                let mut message = if f.secret.is_empty() {
+                    format!("{}: {}. The rule help lists what to do.", f.rule_name, uri)
+                } else {
+                    format!(
+                        "{} in {}. The secret ({}) must be rotated; the rule help lists the steps.",
+                        f.rule_name,
+                        uri,
+                        f.shown_secret(report.show_secrets)
+                    )
+                };
                 if let Some(h) = f.origin.history() {
                     message.push_str(&format!(" First committed in {}.", h.commit));
                 }

@@ -44,7 +44,9 @@ impl Reporter for Text {
                 "  at      {}",
                 self.paint(&place, |s| s.green().to_string())
             )?;
-            writeln!(out, "  secret  {}", f.shown_secret(report.show_secrets))?;
+            if !f.secret.is_empty() {
+                writeln!(out, "  secret  {}", f.shown_secret(report.show_secrets))?;
+            }
             if !f.line_text.trim().is_empty() {
                 writeln!(out, "  line    {}", f.line_text.trim())?;
             }
@@ -66,7 +68,7 @@ impl Reporter for Text {
                 )?;
             }
             writeln!(out, "  {}", self.paint("rotate:", |s| s.bold().to_string()))?;
-            for (i, step) in f.rotate.iter().enumerate() {
+            for (i, step) in report.rotate(f).iter().enumerate() {
                 writeln!(out, "    {}. {step}", i + 1)?;
             }
             writeln!(out)?;

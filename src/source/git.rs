@@ -11,9 +11,9 @@ use gix::ObjectId;
 use gix::objs::{CommitRef, TreeRefIter};
 use rayon::prelude::*;
 
+use crate::envfile::{FileFacts, check_file};
 use crate::finding::{Finding, HistoryInfo, Origin};
 use crate::matcher::Matcher;
-use crate::rotation;
 use crate::rules::PathFilter;
 use crate::scan::{Outcome, Stats, scan_chunk};
 
@@ -61,7 +61,22 @@ fn scan_blob(
     opts: &GitOptions,
 ) -> Outcome {
     match read_blob(repo, id, opts.max_file_size) {
-        Ok(Some(data)) => scan_chunk(matcher, path, &data, origin),
+        Ok(Some(data)) => {
+            let mut o = scan_chunk(matcher, path, &data, origin);
+            let rules = matcher.rules();
+            if rules.rules.iter().any(|r| r.file_matches(path)) {
+                let facts = FileFacts {
+                    rel: path,
+                    display: path,
+                    tracked: true,
+                    not_ignored: false,
+                    mode: None,
+                    data: Some(&data),
+                };
+                o.findings.extend(check_file(rules, &facts, origin));
+            }
+            o
+        }
         Ok(None) => {
             if !opts.quiet {
                 eprintln!(
@@ -157,8 +172,11 @@ pub fn staged(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outco
                 let mut o = scan_blob(matcher, repo, *id, p, &Origin::Staged, opts);
                 if let (Some(before), false) = (before, o.findings.is_empty()) {
                     if let Ok(Some(old)) = read_blob(repo, *before, opts.max_file_size) {
-                        o.findings
-                            .retain(|f| memchr::memmem::find(&old, f.secret.as_bytes()).is_none());
+                        // File findings (no secret) stand: the commit still writes that file.
+                        o.findings.retain(|f| {
+                            f.secret.is_empty()
+                                || memchr::memmem::find(&old, f.secret.as_bytes()).is_none()
+                        });
                     }
                 }
                 o
@@ -424,7 +442,6 @@ fn iso_date(secs: i64) -> String {
 /// One finding per (rule, secret): the occurrence in the oldest commit, with how many commits
 /// hold it, whether HEAD does, and which refs reach it.
 fn attach_provenance(
-    matcher: &Matcher,
     graph: &Graph,
     found: Vec<(Finding, ObjectId)>,
     refs: &[(String, ObjectId)],
@@ -493,9 +510,6 @@ fn attach_provenance(
             info.refs = names;
         }
         f.origin = Origin::History(Box::new(info));
-        if let Some(rule) = matcher.rules().get(&f.rule_id) {
-            f.rotate = rotation::checklist(rule, &f.origin, &f.path);
-        }
         out.push(f);
     }
     out
@@ -548,7 +562,7 @@ pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outc
     let head = repo.head_id().ok().map(|h| h.detach());
     let n_commits = graph.commits.len();
     let (found, mut stats) = scan_blobs(matcher, repo, &graph, opts);
-    let findings = attach_provenance(matcher, &graph, found, &refs, head);
+    let findings = attach_provenance(&graph, found, &refs, head);
     stats.commits = n_commits;
     Ok(Outcome { findings, stats })
 }
@@ -636,15 +650,16 @@ fn scan_range(
         let Some(old) = base_paths.get(&f.path) else {
             return true;
         };
-        !old.iter().any(|id| {
-            read_blob(&repo_for_base, *id, opts.max_file_size)
-                .ok()
-                .flatten()
-                .is_some_and(|data| memchr::memmem::find(&data, f.secret.as_bytes()).is_some())
-        })
+        f.secret.is_empty()
+            || !old.iter().any(|id| {
+                read_blob(&repo_for_base, *id, opts.max_file_size)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|data| memchr::memmem::find(&data, f.secret.as_bytes()).is_some())
+            })
     });
     let refs = vec![(head.to_string(), head_id)];
-    let findings = attach_provenance(matcher, &graph, found, &refs, Some(head_id));
+    let findings = attach_provenance(&graph, found, &refs, Some(head_id));
     stats.commits = n_commits;
     Ok(Outcome { findings, stats })
 }

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""keywarden benchmark: speed side by side with peers, and accuracy on the labelled corpus.
+
+Run bench/setup.sh once, then:  python3 bench/bench.py [--runs 5] [--commits 20000]
+
+Trees (built under bench/work, never committed):
+  empty     an empty directory (start-up cost)
+  tree      ~3,000 source files / ~18 MB copied from ~/.cargo/registry/src
+  history   a git repository with --commits commits made with git fast-import from those
+            sources (each commit edits one file), then repacked
+Prints medians in ms, ratios to keywarden, peak RSS, and per-family recall/precision on
+fixtures/corpus for every tool (a finding counts when its path and line carry a label).
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+WORK = os.path.join(HERE, "work")
+KW = os.path.join(ROOT, "target", "release", "keywarden")
+GITLEAKS = os.path.join(WORK, "peers", "bin", "gitleaks")
+KINGFISHER = os.path.join(WORK, "peers", "bin", "kingfisher")
+BETTERLEAKS = os.path.join(WORK, "betterleaks", "bin", "betterleaks")
+RIPSECRETS = os.path.join(WORK, "cargo", "bin", "ripsecrets")
+KF_FLAGS = ["--no-validate", "--no-update-check"]
+
+
+def run_timed(cmd, cwd=None):
+    """Wall seconds and peak RSS (KiB) of one run."""
+    t = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t
+    rss = int(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else 0
+    return wall, rss
+
+
+def bench(name, cmd, runs, cwd=None):
+    run_timed(cmd, cwd)  # warm the page cache
+    samples = [run_timed(cmd, cwd) for _ in range(runs)]
+    walls = [s[0] for s in samples]
+    return {"tool": name, "median_ms": statistics.median(walls) * 1000, "rss_mib": max(s[1] for s in samples) / 1024}
+
+
+def build_tree(dest, max_files=3000, max_bytes=18_000_000):
+    if os.path.isdir(dest):
+        return
+    srcs = sorted(glob.glob(os.path.expanduser("~/.cargo/registry/src/*/*")))
+    n = size = 0
+    for crate in srcs:
+        for path in sorted(glob.glob(os.path.join(crate, "**", "*.rs"), recursive=True)):
+            if n >= max_files or size >= max_bytes:
+                return
+            if os.path.getsize(path) > 12_000:
+                continue
+            rel = os.path.relpath(path, os.path.dirname(crate))
+            out = os.path.join(dest, rel)
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            shutil.copyfile(path, out)
+            n += 1
+            size += os.path.getsize(path)
+
+
+def build_history(dest, tree, commits):
+    if os.path.isdir(os.path.join(dest, ".git")) or os.path.isfile(os.path.join(dest, "HEAD")):
+        return
+    os.makedirs(dest, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", dest], check=True)
+    files = sorted(glob.glob(os.path.join(tree, "**", "*.rs"), recursive=True))
+    contents = [open(f, "rb").read() for f in files]
+    rels = [os.path.relpath(f, tree) for f in files]
+    p = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=dest, stdin=subprocess.PIPE)  # noqa: S603
+    w = p.stdin.write
+    ts = 1_600_000_000
+    for i in range(commits):
+        k = i % len(files)
+        body = contents[k] + f"\n// revision {i}\n".encode()
+        msg = f"edit {rels[k]} ({i})".encode()
+        w(b"commit refs/heads/main\n")
+        w(f"committer Bench <bench@example.com> {ts + i} +0000\n".encode())
+        w(b"data %d\n%s\n" % (len(msg), msg))
+        if i == 0:
+            for j, (r, c) in enumerate(zip(rels, contents)):
+                w(b"M 100644 inline %s\ndata %d\n%s\n" % (r.encode(), len(c), c))
+        w(b"M 100644 inline %s\ndata %d\n%s\n" % (rels[k].encode(), len(body), body))
+    p.stdin.close()
+    p.wait()
+    subprocess.run(["git", "repack", "-adq", "--window=10"], cwd=dest, check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=dest, check=True, stdin=subprocess.DEVNULL)
+
+
+def table(rows, base="keywarden"):
+    ref = next((r["median_ms"] for r in rows if r["tool"] == base), None)
+    out = ["| tool | median | vs keywarden | peak RSS |", "|---|---:|---:|---:|"]
+    for r in rows:
+        ratio = f"{r['median_ms'] / ref:.2f}x" if ref else "-"
+        out.append(f"| {r['tool']} | {r['median_ms']:.1f} ms | {ratio} | {r['rss_mib']:.0f} MiB |")
+    return "\n".join(out)
+
+
+def peers_tree(path):
+    return [
+        ("keywarden", [KW, "scan", path, "--quiet", "--format", "json"]),
+        ("ripsecrets", [RIPSECRETS, path]),
+        ("kingfisher", [KINGFISHER, "scan", path, "--format", "json"] + KF_FLAGS),
+        ("gitleaks", [GITLEAKS, "dir", path, "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"]),
+        ("betterleaks", [BETTERLEAKS, "fs", path, "--no-banner", "-s", "--exit-code", "0"]),
+        ("rg (floor)", ["rg", "-c", "--no-messages", "-e", "sk-proj-", "-e", "ghp_", "-e", "AKIA", path]),
+    ]
+
+
+def parse_findings(tool, out, corpus):
+    """(path, line) of each finding a tool reported on the corpus."""
+    res = set()
+    norm = lambda p: os.path.relpath(os.path.join(corpus, p) if not os.path.isabs(p) else p, corpus)
+    if tool == "keywarden":
+        for f in json.loads(out)["findings"]:
+            res.add((f["path"], f["line"]))
+    elif tool == "kingfisher":
+        first = out.strip().splitlines()[0] if out.strip() else "{}"
+        for f in json.loads(first).get("findings", []):
+            res.add((norm(f["finding"]["path"]), int(f["finding"]["line"])))
+    elif tool == "gitleaks":
+        for f in json.loads(out or "[]"):
+            res.add((norm(f["File"]), int(f["StartLine"])))
+    elif tool == "betterleaks":
+        for f in json.loads(out or "{}").get("findings", []):
+            res.add((norm(f["location"]["path"]), int(f["location"]["start_line"])))
+    elif tool == "ripsecrets":
+        for line in out.splitlines():
+            m = re.match(r"^(.*?):(\d+):", line)
+            if m:
+                res.add((norm(m.group(1)), int(m.group(2))))
+    return res
+
+
+def accuracy(corpus):
+    labels = {}
+    for line in open(os.path.join(corpus, "labels.tsv")):
+        if line.startswith("#") or not line.strip():
+            continue
+        p, l, fam = line.rstrip("\n").split("\t")
+        labels[(p, int(l))] = fam
+    report_path = os.path.join(WORK, "report.json")
+    cmds = {
+        "keywarden": [KW, "scan", ".", "--format", "json"],
+        "kingfisher": [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS,
+        "gitleaks": [GITLEAKS, "dir", ".", "--no-banner", "--report-format", "json", "--report-path", report_path, "--exit-code", "0"],
+        "betterleaks": [BETTERLEAKS, "fs", ".", "--no-banner", "-s", "-o", report_path, "--exit-code", "0"],
+        "ripsecrets": [RIPSECRETS, "."],
+    }
+    rows = []
+    for tool, cmd in cmds.items():
+        if os.path.exists(report_path):
+            os.remove(report_path)
+        p = subprocess.run(cmd, cwd=corpus, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        out = open(report_path).read() if tool in ("gitleaks", "betterleaks") else p.stdout
+        found = parse_findings(tool, out, corpus)
+        tp = found & set(labels)
+        fams = {}
+        for key, fam in labels.items():
+            fams.setdefault(fam, [0, 0])[1] += 1
+            if key in found:
+                fams[fam][0] += 1
+        rows.append((tool, len(tp) / len(labels), len(tp) / len(found) if found else 0.0, fams))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--commits", type=int, default=20000)
+    a = ap.parse_args()
+    for tool in (KW, GITLEAKS, KINGFISHER, BETTERLEAKS, RIPSECRETS):
+        if not os.path.exists(tool):
+            sys.exit(f"missing {tool}: run bench/setup.sh")
+    print(f"machine: {os.cpu_count()} cores; keywarden {subprocess.run([KW, '--version'], capture_output=True, text=True).stdout.strip()}")
+    empty = os.path.join(WORK, "empty")
+    os.makedirs(empty, exist_ok=True)
+    tree = os.path.join(WORK, "tree")
+    build_tree(tree)
+    nfiles = sum(len(f) for _, _, f in os.walk(tree))
+    nbytes = sum(os.path.getsize(os.path.join(d, x)) for d, _, fs in os.walk(tree) for x in fs)
+    for title, path in (("Start-up: empty directory", empty), (f"Tree: {nfiles} files, {nbytes / 1e6:.1f} MB", tree)):
+        print(f"\n### {title}\n")
+        print(table([bench(n, c, a.runs) for n, c in peers_tree(path)]))
+
+    hist = os.path.join(WORK, f"history-{a.commits}")
+    build_history(hist, tree, a.commits)
+    size = subprocess.run(["du", "-sh", os.path.join(hist, ".git")], capture_output=True, text=True).stdout.split()[0]
+    print(f"\n### History: {a.commits} commits, .git {size}\n")
+    hruns = max(1, a.runs // 2)
+    rows = [
+        bench("keywarden --history", [KW, "scan", "--history", "--quiet", "--format", "json"], hruns, cwd=hist),
+        bench("kingfisher", [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS, hruns, cwd=hist),
+        bench("gitleaks git", [GITLEAKS, "git", ".", "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"], hruns, cwd=hist),
+        bench("betterleaks git", [BETTERLEAKS, "git", ".", "--no-banner", "-s", "--exit-code", "0"], hruns, cwd=hist),
+        bench("git cat-file --batch-all-objects (floor)", ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch"], hruns, cwd=hist),
+    ]
+    print(table(rows, base="keywarden --history"))
+
+    # --staged for a 5-file commit in the large repository.
+    for i in range(5):
+        with open(os.path.join(hist, f"staged_{i}.rs"), "w") as fh:
+            fh.write(f"fn f{i}() {{}}\n" * 50)
+    subprocess.run(["git", "add", "."], cwd=hist, check=True)
+    print("\n### --staged, 5 new files in that repository\n")
+    print(table([bench("keywarden --staged", [KW, "scan", "--staged", "--quiet"], a.runs, cwd=hist)], base="keywarden --staged"))
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=hist, check=True)
+
+    corpus = os.path.join(ROOT, "fixtures", "corpus")
+    print("\n### Accuracy on fixtures/corpus (path+line match)\n")
+    rows = accuracy(corpus)
+    fams = sorted(rows[0][3])
+    print("| tool | recall | precision | " + " | ".join(fams) + " |")
+    print("|---|---:|---:|" + "---:|" * len(fams))
+    for tool, rec, prec, per in rows:
+        cells = " | ".join(f"{per[f][0]}/{per[f][1]}" for f in fams)
+        print(f"| {tool} | {rec:.2f} | {prec:.2f} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
