@@ -263,7 +263,7 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
         let git_opts = git::GitOptions {
             max_file_size,
             all_objects: args.all_objects,
-            quiet: args.quiet || !std::io::stderr().is_terminal(),
+            quiet: args.quiet,
             path_filter: &path_filter,
         };
         let repo = paths.first().expect("at least one path");

@@ -138,19 +138,22 @@ impl<'r> Matcher<'r> {
     fn run_rule(&self, rule_idx: usize, data: &[u8], ws: usize, we: usize, out: &mut Vec<Match>) {
         let rule = &self.rules.rules[rule_idx];
         let hay = &data[ws..we];
-        for caps in rule.regex().captures_iter(hay) {
-            let Some(g) = caps.name("secret") else {
-                continue;
+        let re = rule.regex();
+        let mut pos = 0;
+        // Resume after the secret, not after the whole match: a pattern's trailing boundary
+        // (a newline, a comma) is also the next key's leading boundary. Windows of one rule
+        // are disjoint, so no span is seen twice.
+        while pos <= hay.len() {
+            let Some(caps) = re.captures_at(hay, pos) else {
+                break;
             };
-            let (start, end) = (ws + g.start(), ws + g.end());
-            if start == end
-                || out
-                    .iter()
-                    .any(|m| m.rule == rule_idx && m.start == start && m.end == end)
-            {
+            let whole = caps.get(0).expect("group 0 always participates");
+            let Some(g) = caps.name("secret") else { break };
+            pos = g.end().max(whole.start() + 1);
+            if g.start() == g.end() {
                 continue;
             }
-            if let Some(m) = self.judge(rule_idx, data, start, end) {
+            if let Some(m) = self.judge(rule_idx, data, ws + g.start(), ws + g.end()) {
                 out.push(m);
             }
         }

@@ -143,6 +143,9 @@ pub fn build_findings(
     findings
 }
 
+/// Longest secret span we expect (a PEM block); bounds the look-back for overlapping spans.
+const MAX_SPAN: usize = 1 << 16;
+
 /// The line around a match with every match on it replaced by its redacted form.
 fn redacted_line(data: &[u8], m: &Match, all: &[Match], rules: &crate::rules::RuleSet) -> String {
     let line = line_around(data, m.start, m.end);
@@ -150,11 +153,15 @@ fn redacted_line(data: &[u8], m: &Match, all: &[Match], rules: &crate::rules::Ru
     let line_end = line_start + line.len();
     let mut out = String::new();
     let mut pos = line_start;
-    let mut spans: Vec<&Match> = all
+    // `all` is sorted by start: look only at the matches that can touch this line.
+    let hi = all.partition_point(|o| o.start < line_end);
+    let mut spans: Vec<&Match> = all[..hi]
         .iter()
-        .filter(|o| o.start < line_end && o.end > line_start)
+        .rev()
+        .take_while(|o| o.start + MAX_SPAN >= line_start)
+        .filter(|o| o.end > line_start)
         .collect();
-    spans.sort_by_key(|o| o.start);
+    spans.reverse();
     for o in spans {
         if o.end <= pos {
             continue;

@@ -162,14 +162,14 @@ fn action_fails_a_pull_request_that_adds_a_key_and_passes_a_clean_one() {
     let leaky = tempdir();
     let (repo, event) = pr_repo(
         leaky.path(),
-        Some(("config/leak.env", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))),
+        Some(("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))),
     );
     let sarif = leaky.path().join("out.sarif");
     let run = act(&repo, home.path(), &event, &sarif);
     assert_ne!(run.code, 0, "the job fails: {}", run.all());
     let all = run.all();
     assert!(all.contains("Job failed"), "{all}");
-    assert!(all.contains("config/leak.env:2"), "{all}");
+    assert!(all.contains("config/leak.yml:2"), "{all}");
     assert!(all.contains("reported findings=1"), "{all}");
     assert!(!all.contains(&key), "the action never prints the secret");
     assert!(sarif.exists(), "SARIF written: {all}");

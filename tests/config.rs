@@ -103,10 +103,10 @@ fn packs_rules_paths_and_secrets_can_be_turned_off() {
     let (gh, oa, st) = (f.github(), f.openai_project(), f.stripe_live());
     write(
         d,
-        "a.env",
+        "a.txt",
         &format!("# FAKE\nGH={gh}\nOPENAI_API_KEY={oa}\nSTRIPE={st}\n"),
     );
-    write(d, "vendor/b.env", &format!("# FAKE\nGH={gh}\n"));
+    write(d, "vendor/b.txt", &format!("# FAKE\nGH={gh}\n"));
     write(
         d,
         ".keywarden.yaml",
@@ -131,12 +131,12 @@ fn config_sets_fail_on_and_max_file_size() {
     let mut f = Fakes::new(31);
     write(
         d,
-        "t.env",
+        "t.txt",
         &format!("# FAKE\nK=sk_test_{}\n", f.s(util::fakes::ALNUM, 30)),
     );
     write(
         d,
-        "big.env",
+        "big.txt",
         &format!("# FAKE\nK={}\n{}", f.github(), "x".repeat(4000)),
     );
     write(d, ".keywarden.yaml", "fail_on: high\nmax_file_size: 2KiB\n");

@@ -65,10 +65,10 @@ fn staged_reports_only_what_the_commit_adds() {
     init_repo(d);
     let mut f = Fakes::new(11);
     let old = f.github();
-    write(d, "cfg.env", &format!("# FAKE\nOLD_TOKEN={old}\n"));
+    write(d, "cfg.txt", &format!("# FAKE\nOLD_TOKEN={old}\n"));
     commit_all(d, "old secret", 1_600_000_000);
-    write(d, "cfg.env", &format!("# FAKE\nOLD_TOKEN={old}\nDEBUG=1\n"));
-    git(d, &["add", "cfg.env"]);
+    write(d, "cfg.txt", &format!("# FAKE\nOLD_TOKEN={old}\nDEBUG=1\n"));
+    git(d, &["add", "cfg.txt"]);
     let (run, _) = scan_json(d, &["scan", "--staged"]);
     assert_eq!(
         run.code,
@@ -79,14 +79,14 @@ fn staged_reports_only_what_the_commit_adds() {
     let new = f.github();
     write(
         d,
-        "cfg.env",
+        "cfg.txt",
         &format!("# FAKE\nOLD_TOKEN={old}\nNEW_TOKEN={new}\n"),
     );
-    git(d, &["add", "cfg.env"]);
+    git(d, &["add", "cfg.txt"]);
     let (run, _) = scan_json(d, &["scan", "--staged"]);
     assert_eq!(
         findings(&run),
-        vec![("github-token".into(), "cfg.env".into(), 3)]
+        vec![("github-token".into(), "cfg.txt".into(), 3)]
     );
 }
 
@@ -222,10 +222,10 @@ fn range_scans_what_a_branch_adds() {
     init_repo(d);
     let mut f = Fakes::new(15);
     let (old, new) = (f.github(), f.github());
-    write(d, "old.env", &format!("# FAKE\nT={old}\n"));
+    write(d, "old.txt", &format!("# FAKE\nT={old}\n"));
     commit_all(d, "old", 1_600_000_000);
     git(d, &["checkout", "-q", "-b", "pr"]);
-    write(d, "old.env", &format!("# FAKE\nT={old}\nX=1\n"));
+    write(d, "old.txt", &format!("# FAKE\nT={old}\nX=1\n"));
     commit_all(d, "touch old", 1_600_000_100);
     write(d, "new.py", &format!("# FAKE\nT = '{new}'\n"));
     let added = commit_all(d, "add key", 1_600_000_200);

@@ -44,7 +44,7 @@ fn deep_directories_and_non_utf8_names() {
     }
     std::fs::create_dir_all(&deep).unwrap();
     std::fs::write(deep.join("k.txt"), format!("# FAKE\n{}\n", f.github())).unwrap();
-    let name = std::ffi::OsStr::from_bytes(b"caf\xe9-\xff.env");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9-\xff.txt");
     std::fs::write(dir.path().join(name), format!("# FAKE\nT={}\n", f.github())).unwrap();
     let run = keywarden(dir.path(), &["scan", ".", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.all());
@@ -159,12 +159,12 @@ fn staged_inside_a_submodule() {
     commit_all(&top, "sub", 1_600_000_100);
     let inner = top.join("lib");
     let mut f = Fakes::new(63);
-    write(&inner, "k.env", &format!("# FAKE\nK={}\n", f.github()));
-    git(&inner, &["add", "k.env"]);
+    write(&inner, "k.txt", &format!("# FAKE\nK={}\n", f.github()));
+    git(&inner, &["add", "k.txt"]);
     let run = keywarden(&inner, &["scan", "--staged", "--format", "json"]);
     assert_eq!(
         findings(&run),
-        vec![("github-token".into(), "k.env".into(), 2)],
+        vec![("github-token".into(), "k.txt".into(), 2)],
         "{}",
         run.all()
     );

@@ -173,8 +173,7 @@ fn staged_and_history_report_env_files() {
     let added = commit_all(d, "add env", 1_600_000_100);
     git(d, &["rm", "-q", ".env.production"]);
     commit_all(d, "remove env", 1_600_000_200);
-    let (run, v) = (keywarden(d, &["scan", "--history", "--format", "json"]), ());
-    let _ = v;
+    let run = keywarden(d, &["scan", "--history", "--format", "json"]);
     let j = json(&run);
     let f = j["findings"]
         .as_array()

@@ -26,7 +26,7 @@ fn apikee_customer_keys_are_decoded_offline() {
     );
     write(
         d,
-        "keys.env",
+        "keys.txt",
         &format!("# FAKE keys\nLIVE={live}\nOLD={expired}\nPII={pii}\nNOT_A_KEY=apikee_sdk\n"),
     );
     let run = keywarden(d, &["scan", ".", "--format", "json"]);
@@ -80,7 +80,7 @@ fn apikee_signatures_verify_with_the_named_secret() {
         r#"{"t":"tn_AbCdEf123456","s":["b"],"e":4102444800}"#,
         b"some-other-secret-not-the-tenants-one",
     );
-    write(d, "k.env", &format!("# FAKE\nA={genuine}\nB={forged}\n"));
+    write(d, "k.txt", &format!("# FAKE\nA={genuine}\nB={forged}\n"));
     let out = std::process::Command::new(bin())
         .args([
             "scan",

@@ -260,6 +260,7 @@ pub fn line_hashes(text: &[u8], wanted: &[usize]) -> HashMap<usize, String> {
     let mut counts: HashMap<u64, usize> = HashMap::new();
     let mut out = HashMap::new();
     let max_wanted = wanted.iter().copied().max().unwrap_or(0);
+    let wanted: std::collections::HashSet<usize> = wanted.iter().copied().collect();
 
     let mut emit = |hash: u64, line: usize, out: &mut HashMap<usize, String>| {
         let n = counts.entry(hash).or_insert(0);
