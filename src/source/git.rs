@@ -277,16 +277,59 @@ impl Graph {
         }
     }
 
-    /// Record every unique tree and blob of every commit, skipping trees in `skip`.
+    /// Record every unique tree and blob of every commit, skipping trees in `skip`. The
+    /// commits (oldest first) are cut into one contiguous run per thread; each run walks its
+    /// commits' trees in order, never revisiting a subtree it has seen, which keeps the pack's
+    /// delta base cache warm. Runs merge oldest first, so a blob keeps its first commit and path.
     fn collect_trees(&mut self, repo: &gix::Repository, skip: &HashSet<ObjectId>) -> Result<()> {
-        for ci in 0..self.commits.len() {
-            let root = self.commits[ci].tree;
-            self.visit_tree(repo, root, String::new(), ci, skip)?;
+        let n = self.commits.len();
+        let runs = rayon::current_num_threads().clamp(1, n.max(1));
+        let chunk = n.div_ceil(runs).max(1);
+        let sync = repo.clone().into_sync();
+        let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
+        let parts: Vec<Result<Walked>> = (0..n)
+            .step_by(chunk)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let repo = sync.to_thread_local();
+                let mut w = Walked::default();
+                for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
+                    w.visit(&repo, *root, String::new(), ci, skip)?;
+                }
+                Ok(w)
+            })
+            .collect();
+        for part in parts {
+            let part = part?;
+            for (id, children) in part.trees {
+                self.trees.entry(id).or_insert(children);
+            }
+            for (id, first) in part.blobs {
+                match self.blobs.entry(id) {
+                    std::collections::hash_map::Entry::Occupied(mut e) if first.0 < e.get().0 => {
+                        e.insert(first);
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(first);
+                    }
+                    _ => {}
+                }
+            }
         }
         Ok(())
     }
+}
 
-    fn visit_tree(
+/// What one run of commits' tree walk found.
+#[derive(Default)]
+struct Walked {
+    trees: HashMap<ObjectId, Vec<ObjectId>>,
+    blobs: HashMap<ObjectId, (usize, String)>,
+}
+
+impl Walked {
+    fn visit(
         &mut self,
         repo: &gix::Repository,
         tree: ObjectId,
@@ -318,11 +361,13 @@ impl Graph {
         drop(obj);
         self.trees.insert(tree, children);
         for (id, path) in subtrees {
-            self.visit_tree(repo, id, path, ci, skip)?;
+            self.visit(repo, id, path, ci, skip)?;
         }
         Ok(())
     }
+}
 
+impl Graph {
     /// For each tree, which of `targets` it reaches (bitset), memoized.
     fn reach(
         &self,
@@ -351,8 +396,8 @@ impl Graph {
         bits
     }
 
-    /// Commits that descend from (or are) commit `from`.
-    fn descendants(&self, from: usize) -> HashSet<usize> {
+    /// Each commit's children, for walking forward from a commit.
+    fn children(&self) -> HashMap<usize, Vec<usize>> {
         let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, c) in self.commits.iter().enumerate() {
             for p in &c.parents {
@@ -361,6 +406,11 @@ impl Graph {
                 }
             }
         }
+        children
+    }
+
+    /// Commits that descend from (or are) commit `from`.
+    fn descendants(children: &HashMap<usize, Vec<usize>>, from: usize) -> HashSet<usize> {
         let mut seen = HashSet::from([from]);
         let mut queue = vec![from];
         while let Some(i) = queue.pop() {
@@ -410,7 +460,9 @@ fn scan_blobs(
         .iter()
         .filter(|(_, (_, p))| opts.path_filter.admits(p))
         .collect();
-    blobs.sort_by_key(|(id, _)| **id);
+    // Revisions of one file are delta chains in the pack: reading them together, on one
+    // thread, keeps the delta base cache warm.
+    blobs.sort_by(|(a, (ca, pa)), (b, (cb, pb))| (pa, ca, a).cmp(&(pb, cb, b)));
     let sync = repo.into_sync();
     let placeholder = Origin::History(Box::default());
     let outcomes: Vec<(Outcome, ObjectId)> = blobs
@@ -447,6 +499,9 @@ fn attach_provenance(
     refs: &[(String, ObjectId)],
     head: Option<ObjectId>,
 ) -> Vec<Finding> {
+    if found.is_empty() {
+        return Vec::new();
+    }
     let mut groups: HashMap<(String, String), Vec<(Finding, ObjectId)>> = HashMap::new();
     for (f, blob) in found {
         groups
@@ -468,6 +523,7 @@ fn attach_provenance(
         .collect();
     let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
     let head_idx = head.and_then(|h| graph.index.get(&h).copied());
+    let children = graph.children();
     let mut out = Vec::new();
     for (_, mut members) in groups {
         members.sort_by_key(|(f, b)| {
@@ -499,7 +555,7 @@ fn attach_provenance(
             if let Some((_, p)) = graph.blobs.get(&blob) {
                 f.path = p.clone();
             }
-            let desc = graph.descendants(ci);
+            let desc = Graph::descendants(&children, ci);
             let mut names: Vec<String> = refs
                 .iter()
                 .filter(|(_, id)| graph.index.get(id).is_some_and(|i| desc.contains(i)))
