@@ -9,6 +9,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
+# Property tests (our fuzzing): about a minute at 10,000 cases each.
+export PROPTEST_CASES="${PROPTEST_CASES:-10000}"
 export KEYWARDEN_TEST_PYTHON="$PWD/$venv/bin/python"
 export PATH="$PWD/$venv/bin:$PATH"
 

@@ -264,6 +264,7 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
             max_file_size,
             all_objects: args.all_objects,
             quiet: args.quiet,
+            progress: !args.quiet && std::io::stderr().is_terminal(),
             path_filter: &path_filter,
         };
         let repo = paths.first().expect("at least one path");

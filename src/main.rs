@@ -10,6 +10,8 @@ mod fix;
 mod fsutil;
 mod hook;
 mod matcher;
+#[cfg(test)]
+mod proptests;
 mod report;
 mod rotation;
 mod rules;

@@ -22,7 +22,40 @@ pub struct GitOptions<'a> {
     pub max_file_size: u64,
     pub all_objects: bool,
     pub quiet: bool,
+    /// Show progress on stderr (it is a terminal and --quiet is off).
+    pub progress: bool,
     pub path_filter: &'a PathFilter,
+}
+
+/// A progress line on stderr, redrawn in place; silent unless enabled.
+struct Progress {
+    enabled: bool,
+    commits: usize,
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    bytes: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+}
+
+impl Progress {
+    fn tick(&self, bytes: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let done = self.done.fetch_add(1, Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(bytes, Relaxed) + bytes;
+        if self.enabled && (done % 256 == 0 || done == self.total) {
+            let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            eprint!(
+                "\r\x1b[2Kkeywarden: {} commits walked, {done}/{} blobs scanned, {:.1} MiB ({:.0} MiB/s)",
+                self.commits,
+                self.total,
+                bytes as f64 / 1048576.0,
+                bytes as f64 / 1048576.0 / secs
+            );
+            if done == self.total {
+                eprintln!();
+            }
+        }
+    }
 }
 
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
@@ -465,15 +498,22 @@ fn scan_blobs(
     blobs.sort_by(|(a, (ca, pa)), (b, (cb, pb))| (pa, ca, a).cmp(&(pb, cb, b)));
     let sync = repo.into_sync();
     let placeholder = Origin::History(Box::default());
+    let progress = Progress {
+        enabled: opts.progress,
+        commits: graph.commits.len(),
+        total: blobs.len(),
+        done: Default::default(),
+        bytes: Default::default(),
+        started: std::time::Instant::now(),
+    };
     let outcomes: Vec<(Outcome, ObjectId)> = blobs
         .par_iter()
         .map_init(
             || sync.to_thread_local(),
             |repo, (id, (_, path))| {
-                (
-                    scan_blob(matcher, repo, **id, path, &placeholder, opts),
-                    **id,
-                )
+                let o = scan_blob(matcher, repo, **id, path, &placeholder, opts);
+                progress.tick(o.stats.bytes);
+                (o, **id)
             },
         )
         .collect();
