@@ -58,7 +58,7 @@ def build_tree(dest, max_files=3000, max_bytes=18_000_000):
         for path in sorted(glob.glob(os.path.join(crate, "**", "*.rs"), recursive=True)):
             if n >= max_files or size >= max_bytes:
                 return
-            if os.path.getsize(path) > 12_000:
+            if os.path.getsize(path) > 32_000:
                 continue
             rel = os.path.relpath(path, os.path.dirname(crate))
             out = os.path.join(dest, rel)

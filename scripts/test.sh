@@ -4,6 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# GNU time measures peak memory in tests/hostile.rs.
+if [ ! -x /usr/bin/time ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq time) >/dev/null
+  else
+    echo "scripts/test.sh: please install GNU time (apt-get install time)" >&2
+    exit 2
+  fi
+fi
+
 venv=.venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

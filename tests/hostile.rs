@@ -11,9 +11,10 @@ use util::*;
 
 /// Peak RSS in MiB of one keywarden run, through GNU time when it is installed.
 fn peak_rss_mib(dir: &std::path::Path, args: &[&str]) -> Option<(Run, u64)> {
-    if !std::path::Path::new("/usr/bin/time").exists() {
-        return None;
-    }
+    assert!(
+        std::path::Path::new("/usr/bin/time").exists(),
+        "GNU time is missing: scripts/test.sh installs it (apt-get install time)"
+    );
     let out = Command::new("/usr/bin/time")
         .arg("-f")
         .arg("RSS_KIB=%M")

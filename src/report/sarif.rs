@@ -238,7 +238,11 @@ impl Reporter for Sarif {
                 "results": results,
             }]
         });
-        serde_json::to_writer(&mut *out, &doc)?;
+        // The document goes through serde-sarif's types (generated from the SARIF schema), so a
+        // field of the wrong shape fails here rather than at GitHub's upload.
+        let typed: serde_sarif::sarif::Sarif =
+            serde_json::from_value(doc).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &typed)?;
         writeln!(out)
     }
 }
