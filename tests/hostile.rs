@@ -390,3 +390,58 @@ fn redaction_sweep_over_every_output() {
         0o600
     );
 }
+
+#[test]
+fn a_30_mb_minified_line_still_yields_its_key() {
+    let dir = tempdir();
+    let mut f = Fakes::new(66);
+    let key = f.openai_project();
+    let mut body = "var a=[1,2,3];".repeat(1_500_000);
+    body.push_str(&format!("var k=\"{key}\";"));
+    body.push_str(&"function b(){return 1};".repeat(600_000));
+    assert!(body.len() > 30_000_000);
+    write(dir.path(), "bundle.min.js", &body);
+    let run = keywarden(dir.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(
+        findings(&run),
+        vec![("openai-project-key".into(), "bundle.min.js".into(), 1)]
+    );
+    assert_no_secret(&run, &[&key]);
+}
+
+#[test]
+fn a_corrupt_pack_is_an_error_never_a_clean_pass() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(67);
+    for i in 0..20 {
+        write(
+            d,
+            &format!("f{i}.txt"),
+            &format!("# FAKE\n{}\n{}\n", f.github(), "filler line\n".repeat(50)),
+        );
+        commit_all(d, &format!("c{i}"), 1_600_000_000 + i);
+    }
+    git(d, &["repack", "-adq"]);
+    let pack = std::fs::read_dir(d.join(".git/objects/pack"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&pack, bytes).unwrap();
+    let run = keywarden(d, &["scan", "--history", "--format", "json"]);
+    assert_ne!(
+        run.code,
+        0,
+        "a corrupt pack is never a clean exit: {}",
+        run.all()
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
