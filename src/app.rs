@@ -309,7 +309,7 @@ fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::
             .iter()
             .map(|t| (t.path.clone(), t.display.clone()))
             .collect();
-        o.findings.extend(crate::envfile::check_worktree(
+        o.findings.extend(crate::hygiene::check_worktree(
             &r.rules,
             &walked,
             &repo_root(&paths[0]),

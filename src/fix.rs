@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::envfile::{GITIGNORE_LINES, check_worktree, parse};
+use crate::envfile::parse;
+use crate::hygiene::{GITIGNORE_LINES, check_worktree};
 use crate::rules::RuleSet;
 use crate::source::worktree::{WalkOptions, targets};
 

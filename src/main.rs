@@ -9,6 +9,7 @@ mod finding;
 mod fix;
 mod fsutil;
 mod hook;
+mod hygiene;
 mod matcher;
 #[cfg(test)]
 mod proptests;

@@ -1,0 +1,263 @@
+//! The commit graph and the tree DAG of the part of a repository a scan covers.
+
+use super::*;
+
+/// A commit as the history scan needs it.
+pub(super) struct CommitInfo {
+    pub(super) id: ObjectId,
+    pub(super) tree: ObjectId,
+    pub(super) parents: Vec<ObjectId>,
+    pub(super) time: i64,
+    pub(super) author: String,
+    pub(super) author_time: i64,
+}
+
+/// The commit graph and tree DAG of the scanned part of a repository.
+pub(super) struct Graph {
+    pub(super) commits: Vec<CommitInfo>,
+    pub(super) index: HashMap<ObjectId, usize>,
+    /// Children (subtrees and blobs) of every unique tree seen.
+    pub(super) trees: HashMap<ObjectId, Vec<ObjectId>>,
+    /// Each unique blob with the first (oldest) commit and path it appeared at.
+    pub(super) blobs: HashMap<ObjectId, (usize, String)>,
+}
+
+pub(super) fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
+    let obj = repo
+        .find_object(id)
+        .with_context(|| format!("commit {id}: missing or corrupt"))?;
+    let c = CommitRef::from_bytes(&obj.data, repo.object_hash())
+        .map_err(|e| anyhow!("commit {id}: corrupt: {e}"))?;
+    let author = c
+        .author()
+        .map_err(|e| anyhow!("commit {id}: bad author: {e}"))?;
+    let committer_time = c.committer().map(|s| s.seconds()).unwrap_or(0);
+    Ok(CommitInfo {
+        id,
+        tree: c.tree(),
+        parents: c.parents().collect(),
+        time: committer_time,
+        author: format!(
+            "{} <{}>",
+            author.name.to_string().trim(),
+            author.email.to_string().trim()
+        ),
+        author_time: author.seconds(),
+    })
+}
+
+/// Walk every commit reachable from `tips` (stopping at `stop`), oldest first.
+pub(super) fn walk_commits(
+    repo: &gix::Repository,
+    tips: &[ObjectId],
+    stop: &HashSet<ObjectId>,
+) -> Result<Vec<CommitInfo>> {
+    let mut seen: HashSet<ObjectId> = HashSet::new();
+    let mut queue: VecDeque<ObjectId> =
+        tips.iter().copied().filter(|t| !stop.contains(t)).collect();
+    let mut out = Vec::new();
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let c = decode_commit(repo, id)?;
+        for p in &c.parents {
+            if !seen.contains(p) && !stop.contains(p) {
+                queue.push_back(*p);
+            }
+        }
+        out.push(c);
+    }
+    // Oldest first; parents before children when clocks agree.
+    out.sort_by_key(|c| c.time);
+    Ok(out)
+}
+
+impl Graph {
+    pub(super) fn new(commits: Vec<CommitInfo>) -> Graph {
+        let index = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        Graph {
+            commits,
+            index,
+            trees: HashMap::new(),
+            blobs: HashMap::new(),
+        }
+    }
+
+    /// Record every unique tree and blob of every commit, skipping trees in `skip`. The
+    /// commits (oldest first) are cut into one contiguous run per thread; each run walks its
+    /// commits' trees in order, never revisiting a subtree it has seen, which keeps the pack's
+    /// delta base cache warm. Runs merge oldest first, so a blob keeps its first commit and path.
+    pub(super) fn collect_trees(
+        &mut self,
+        repo: &gix::Repository,
+        skip: &HashSet<ObjectId>,
+    ) -> Result<()> {
+        let n = self.commits.len();
+        let runs = rayon::current_num_threads().clamp(1, n.max(1));
+        let chunk = n.div_ceil(runs).max(1);
+        let sync = repo.clone().into_sync();
+        let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
+        let parts: Vec<Result<Walked>> = (0..n)
+            .step_by(chunk)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let repo = sync.to_thread_local();
+                let mut w = Walked::default();
+                for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
+                    w.visit(&repo, *root, String::new(), ci, skip)?;
+                }
+                Ok(w)
+            })
+            .collect();
+        for part in parts {
+            let part = part?;
+            for (id, children) in part.trees {
+                self.trees.entry(id).or_insert(children);
+            }
+            for (id, first) in part.blobs {
+                match self.blobs.entry(id) {
+                    std::collections::hash_map::Entry::Occupied(mut e) if first.0 < e.get().0 => {
+                        e.insert(first);
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(first);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one run of commits' tree walk found.
+#[derive(Default)]
+struct Walked {
+    trees: HashMap<ObjectId, Vec<ObjectId>>,
+    blobs: HashMap<ObjectId, (usize, String)>,
+}
+
+impl Walked {
+    fn visit(
+        &mut self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        prefix: String,
+        ci: usize,
+        skip: &HashSet<ObjectId>,
+    ) -> Result<()> {
+        if self.trees.contains_key(&tree) || skip.contains(&tree) {
+            return Ok(());
+        }
+        let obj = repo
+            .find_object(tree)
+            .with_context(|| format!("tree {tree}: missing or corrupt"))?;
+        let mut children = Vec::new();
+        let mut subtrees = Vec::new();
+        for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
+            let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
+            let id = entry.oid.to_owned();
+            if entry.mode.is_tree() {
+                children.push(id);
+                subtrees.push((id, join(&prefix, entry.filename)));
+            } else if entry.mode.is_blob() {
+                children.push(id);
+                self.blobs
+                    .entry(id)
+                    .or_insert_with(|| (ci, join(&prefix, entry.filename)));
+            }
+        }
+        drop(obj);
+        self.trees.insert(tree, children);
+        for (id, path) in subtrees {
+            self.visit(repo, id, path, ci, skip)?;
+        }
+        Ok(())
+    }
+}
+
+impl Graph {
+    /// For each tree, which of `targets` it reaches (bitset), memoized.
+    pub(super) fn reach(
+        &self,
+        tree: ObjectId,
+        targets: &HashMap<ObjectId, usize>,
+        memo: &mut HashMap<ObjectId, Vec<u64>>,
+    ) -> Vec<u64> {
+        if let Some(v) = memo.get(&tree) {
+            return v.clone();
+        }
+        let words = targets.len().div_ceil(64).max(1);
+        let mut bits = vec![0u64; words];
+        if let Some(children) = self.trees.get(&tree) {
+            for c in children {
+                if let Some(&t) = targets.get(c) {
+                    bits[t / 64] |= 1 << (t % 64);
+                } else if self.trees.contains_key(c) {
+                    let sub = self.reach(*c, targets, memo);
+                    for (b, s) in bits.iter_mut().zip(sub) {
+                        *b |= s;
+                    }
+                }
+            }
+        }
+        memo.insert(tree, bits.clone());
+        bits
+    }
+
+    /// Each commit's children, for walking forward from a commit.
+    pub(super) fn children(&self) -> HashMap<usize, Vec<usize>> {
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, c) in self.commits.iter().enumerate() {
+            for p in &c.parents {
+                if let Some(&pi) = self.index.get(p) {
+                    children.entry(pi).or_default().push(i);
+                }
+            }
+        }
+        children
+    }
+
+    /// Commits that descend from (or are) commit `from`.
+    pub(super) fn descendants(
+        children: &HashMap<usize, Vec<usize>>,
+        from: usize,
+    ) -> HashSet<usize> {
+        let mut seen = HashSet::from([from]);
+        let mut queue = vec![from];
+        while let Some(i) = queue.pop() {
+            for &ch in children.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+                if seen.insert(ch) {
+                    queue.push(ch);
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// Every ref's target, peeled: (name, object id). HEAD included; a broken ref is a warning.
+pub(super) fn tips(repo: &gix::Repository) -> Result<Vec<(String, ObjectId)>> {
+    let mut out = Vec::new();
+    let platform = repo.references().context("cannot read refs")?;
+    for r in platform.all().context("cannot read refs")? {
+        let mut r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("warning: unreadable ref: {e}");
+                continue;
+            }
+        };
+        let name = r.name().as_bstr().to_string();
+        match r.peel_to_id() {
+            Ok(id) => out.push((name, id.detach())),
+            Err(e) => eprintln!("warning: ref {name}: cannot resolve: {e}"),
+        }
+    }
+    if let Ok(id) = repo.head_id() {
+        out.push(("HEAD".to_string(), id.detach()));
+    }
+    Ok(out)
+}

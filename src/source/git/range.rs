@@ -1,0 +1,172 @@
+//! `--range` and `--pre-push`: the blobs a set of commits introduces over a base.
+
+use super::graph::*;
+use super::history::{attach_provenance, scan_blobs};
+use super::*;
+
+/// `--range BASE..HEAD`: the blobs the commits in the range introduce. A finding counts only if
+/// its secret is not already in the base's version of that path.
+pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> Result<Outcome> {
+    let repo = open(path)?;
+    let (base, head) = spec
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--range {spec:?}: expected BASE..HEAD"))?;
+    let head = head.trim_start_matches('.');
+    let head = if head.is_empty() { "HEAD" } else { head };
+    let shallow = repo.is_shallow().unwrap_or(false);
+    let resolve = |name: &str, what: &str| -> Result<ObjectId> {
+        repo.rev_parse_single(name)
+            .map(|id| id.detach())
+            .map_err(|_| {
+                if shallow {
+                    anyhow!("--range: {what} {name:?} is not in this repository; {SHALLOW_FIX}")
+                } else {
+                    anyhow!("--range: {what} {name:?} is not in this repository; fetch it first (in GitHub Actions use actions/checkout with `fetch-depth: 0`)")
+                }
+            })
+    };
+    let base_id = resolve(base, "base")?;
+    let head_id = resolve(head, "head")?;
+    if shallow {
+        bail!("--range: {SHALLOW_FIX}");
+    }
+    let peel = |id: ObjectId| -> Result<ObjectId> {
+        let obj = repo.find_object(id)?;
+        Ok(obj
+            .peel_to_commit()
+            .map_err(|e| anyhow!("{id} is not a commit: {e}"))?
+            .id)
+    };
+    let (base_id, head_id) = (peel(base_id)?, peel(head_id)?);
+    scan_range(matcher, repo, &[base_id], head_id, head, opts)
+}
+
+/// Scan what `head` adds over `bases` (commits reachable from `head` but from none of `bases`).
+fn scan_range(
+    matcher: &Matcher,
+    repo: gix::Repository,
+    bases: &[ObjectId],
+    head_id: ObjectId,
+    head: &str,
+    opts: &GitOptions,
+) -> Result<Outcome> {
+    let base_commits = walk_commits(&repo, bases, &HashSet::new())?;
+    let base_set: HashSet<ObjectId> = base_commits.iter().map(|c| c.id).collect();
+    let in_range = walk_commits(&repo, &[head_id], &base_set)?;
+    // The base side: every tree and blob the range's boundary parents already had.
+    let boundary: Vec<ObjectId> = {
+        let ids: HashSet<ObjectId> = in_range.iter().map(|c| c.id).collect();
+        let mut b: Vec<ObjectId> = in_range
+            .iter()
+            .flat_map(|c| c.parents.iter().copied())
+            .filter(|p| !ids.contains(p))
+            .collect();
+        b.sort();
+        b.dedup();
+        b
+    };
+    let mut before = Graph::new(
+        boundary
+            .iter()
+            .map(|id| decode_commit(&repo, *id))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    before.collect_trees(&repo, &HashSet::new())?;
+    let mut base_paths: HashMap<String, Vec<ObjectId>> = HashMap::new();
+    for (id, (_, p)) in &before.blobs {
+        base_paths.entry(p.clone()).or_default().push(*id);
+    }
+    let known_trees: HashSet<ObjectId> = before.trees.keys().copied().collect();
+    let n_commits = in_range.len();
+    let mut graph = Graph::new(in_range);
+    graph.collect_trees(&repo, &known_trees)?;
+    graph.blobs.retain(|id, _| !before.blobs.contains_key(id));
+    let repo_for_base = repo.clone();
+    let (mut found, mut stats) = scan_blobs(matcher, repo, &graph, opts);
+    found.retain(|(f, _)| {
+        let Some(old) = base_paths.get(&f.path) else {
+            return true;
+        };
+        f.secret.is_empty()
+            || !old.iter().any(|id| {
+                read_blob(&repo_for_base, *id, opts.max_file_size)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|data| memchr::memmem::find(&data, f.secret.as_bytes()).is_some())
+            })
+    });
+    let refs = vec![(head.to_string(), head_id)];
+    let findings = attach_provenance(&graph, found, &refs, Some(head_id));
+    stats.commits = n_commits;
+    Ok(Outcome { findings, stats })
+}
+
+const ZERO_OID: &str = "0000000000000000000000000000000000000000";
+
+/// Tips of every remote-tracking ref: what the remotes are known to have.
+fn remote_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
+    Ok(tips(repo)?
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("refs/remotes/"))
+        .map(|(_, id)| id)
+        .collect())
+}
+
+/// `--pre-push`: what a push would add. Reads the pre-commit framework's
+/// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`, or git's pre-push lines on stdin
+/// (`<local ref> <local oid> <remote ref> <remote oid>`). A new branch (no remote oid) is
+/// compared with every remote-tracking ref.
+pub fn pre_push(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outcome> {
+    let repo = open(path)?;
+    if repo.is_shallow().unwrap_or(false) {
+        bail!("--pre-push: {SHALLOW_FIX}");
+    }
+    let mut pushes: Vec<(String, String)> = Vec::new(); // (from, to)
+    match std::env::var("PRE_COMMIT_TO_REF") {
+        Ok(to) if !to.is_empty() => {
+            pushes.push((std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default(), to))
+        }
+        _ => {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+                .context("reading pre-push refs from stdin")?;
+            for line in input.lines() {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                if let [_, local, _, remote] = parts[..] {
+                    pushes.push((remote.to_string(), local.to_string()));
+                }
+            }
+        }
+    }
+    let mut total = Outcome::default();
+    for (from, to) in pushes {
+        if to.is_empty() || to == ZERO_OID {
+            continue; // deleting a branch adds nothing
+        }
+        let head_id = repo
+            .rev_parse_single(to.as_str())
+            .map_err(|e| anyhow!("--pre-push: {to}: {e}"))?
+            .detach();
+        let head_id = repo
+            .find_object(head_id)?
+            .peel_to_commit()
+            .map_err(|e| anyhow!("{to}: {e}"))?
+            .id;
+        let from_id = if from.is_empty() || from == ZERO_OID {
+            None
+        } else {
+            repo.rev_parse_single(from.as_str())
+                .ok()
+                .map(|id| id.detach())
+        };
+        let bases = match from_id {
+            Some(id) => vec![id],
+            None => remote_tips(&repo)?,
+        };
+        let o = scan_range(matcher, repo.clone(), &bases, head_id, &to, opts)?;
+        total.stats.add(&o.stats);
+        total.stats.commits += o.stats.commits;
+        total.findings.extend(o.findings);
+    }
+    Ok(total)
+}
