@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::baseline::Baseline;
-use crate::cli::{ColorChoice, Command, ConfigArg, ExplainArgs, Format, RulesAction, ScanArgs};
+use crate::cli::{ColorChoice, Command, ConfigArg, Format, RulesAction, ScanArgs};
 use crate::config::{Config, parse_size};
 use crate::finding::Finding;
 use crate::matcher::{MatchOptions, Matcher};
@@ -23,7 +23,7 @@ pub fn run(command: Command) -> Result<i32> {
     match command {
         Command::Scan(args) => scan(&args, false),
         Command::Baseline(args) => scan(&args.scan, true),
-        Command::Explain(args) => explain(&args),
+        Command::Explain(args) => crate::inspect::explain(&args),
         Command::InstallHook(args) => crate::hook::install(&args),
         Command::Fix(args) => {
             let r = resolve_rules(&args.config, &args.path)?;
@@ -31,21 +31,21 @@ pub fn run(command: Command) -> Result<i32> {
         }
         Command::Rules {
             action: RulesAction::List(c),
-        } => rules_list(&c),
+        } => crate::inspect::rules_list(&c),
         Command::Rules {
             action: RulesAction::Check(c),
-        } => rules_check(&c),
+        } => crate::inspect::rules_check(&c),
     }
 }
 
 /// Rules in effect and the config that shaped them.
-struct Resolved {
-    rules: RuleSet,
-    config: Config,
-    config_file: Option<PathBuf>,
+pub(crate) struct Resolved {
+    pub(crate) rules: RuleSet,
+    pub(crate) config: Config,
+    pub(crate) config_file: Option<PathBuf>,
 }
 
-fn resolve_rules(config: &ConfigArg, start: &Path) -> Result<Resolved> {
+pub(crate) fn resolve_rules(config: &ConfigArg, start: &Path) -> Result<Resolved> {
     let mut rules = RuleSet::builtin()?;
     let config_file = match &config.config {
         Some(p) => Some(p.clone()),
@@ -66,141 +66,8 @@ fn resolve_rules(config: &ConfigArg, start: &Path) -> Result<Resolved> {
     })
 }
 
-fn rules_list(c: &ConfigArg) -> Result<i32> {
-    let r = resolve_rules(c, Path::new("."))?;
-    let mut out = std::io::stdout().lock();
-    for rule in &r.rules.rules {
-        writeln!(
-            out,
-            "{:<34} {:<8} {:<12} {}",
-            rule.id(),
-            rule.spec.severity,
-            rule.pack,
-            rule.spec.name
-        )?;
-    }
-    Ok(0)
-}
-
-fn rules_check(c: &ConfigArg) -> Result<i32> {
-    let r = resolve_rules(c, Path::new("."))?;
-    let problems = crate::rules::self_test(&r.rules);
-    let examples: usize = r
-        .rules
-        .rules
-        .iter()
-        .map(|x| x.spec.examples.len() + x.spec.negative_examples.len())
-        .sum();
-    if problems.is_empty() {
-        println!(
-            "{} rules in {} packs: all sound ({examples} examples checked)",
-            r.rules.rules.len(),
-            r.rules.packs().len()
-        );
-        Ok(0)
-    } else {
-        for p in &problems {
-            eprintln!("error: {p}");
-        }
-        eprintln!(
-            "{} problem(s) in {} rules",
-            problems.len(),
-            r.rules.rules.len()
-        );
-        Ok(2)
-    }
-}
-
-fn explain(args: &ExplainArgs) -> Result<i32> {
-    let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    let r = resolve_rules(&args.config, &start)?;
-    let mut out = std::io::stdout().lock();
-    if let Some(rule) = r.rules.get(&args.id) {
-        writeln!(
-            out,
-            "{} ({}, {} severity, pack {})",
-            rule.id(),
-            rule.spec.name,
-            rule.spec.severity,
-            rule.pack
-        )?;
-        writeln!(out, "{}", rule.spec.description)?;
-        writeln!(
-            out,
-            "fires on: keywords {:?}, pattern {}",
-            rule.spec.keywords, rule.spec.pattern
-        )?;
-        if rule.spec.min_entropy > 0.0 {
-            writeln!(
-                out,
-                "requires: Shannon entropy of the secret >= {}",
-                rule.spec.min_entropy
-            )?;
-        }
-        if let Some(v) = rule.spec.validate {
-            writeln!(out, "validated offline: {v:?}")?;
-        }
-        writeln!(out, "rotation checklist:")?;
-        if !rule.spec.rotate.revoke_url.is_empty() {
-            writeln!(out, "  - revoke at {}", rule.spec.rotate.revoke_url)?;
-        }
-        for s in &rule.spec.rotate.steps {
-            writeln!(out, "  - {s}")?;
-        }
-        for r in &rule.spec.references {
-            writeln!(out, "see: {r}")?;
-        }
-        return Ok(0);
-    }
-    if args.id.len() == 64 && args.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let scan_args = ScanArgs {
-            paths: vec![start],
-            config: args.config.clone(),
-            quiet: true,
-            ..ScanArgs::default()
-        };
-        let (findings, _) = collect(&scan_args, &r)?;
-        let hits: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.fingerprint.eq_ignore_ascii_case(&args.id))
-            .collect();
-        if hits.is_empty() {
-            bail!(
-                "no finding with fingerprint {} in the scanned tree (it may have been removed)",
-                args.id
-            );
-        }
-        for f in hits {
-            writeln!(
-                out,
-                "{} at {}:{}:{} — {} ({})",
-                f.rule_id, f.path, f.line, f.column, f.rule_name, f.redacted
-            )?;
-            writeln!(
-                out,
-                "why: the keyword prefilter hit, the pattern matched and every check passed (entropy, validator, allowlists)"
-            )?;
-            let rule = r
-                .rules
-                .get(&f.rule_id)
-                .expect("findings come from rules in effect");
-            for (i, s) in crate::rotation::checklist(rule, &f.origin, &f.path)
-                .iter()
-                .enumerate()
-            {
-                writeln!(out, "  {}. {s}", i + 1)?;
-            }
-        }
-        return Ok(0);
-    }
-    bail!(
-        "{:?} is neither a rule id nor a 64-hex fingerprint (see `keywarden rules list`)",
-        args.id
-    )
-}
-
 /// Scan as asked and return (findings, stats) before baseline and threshold filtering.
-fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::Stats)> {
+pub(crate) fn collect(args: &ScanArgs, r: &Resolved) -> Result<(Vec<Finding>, crate::scan::Stats)> {
     let started = Instant::now();
     let max_file_size = match (&args.max_file_size, &r.config.max_file_size) {
         (Some(s), _) => parse_size(s).context("--max-file-size")?,

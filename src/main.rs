@@ -10,6 +10,7 @@ mod fix;
 mod fsutil;
 mod hook;
 mod hygiene;
+mod inspect;
 mod matcher;
 #[cfg(test)]
 mod proptests;
