@@ -17,7 +17,7 @@ pub(super) struct Graph {
     pub(super) commits: Vec<CommitInfo>,
     pub(super) index: HashMap<ObjectId, usize>,
     /// Children (subtrees and blobs) of every unique tree seen.
-    pub(super) trees: HashMap<ObjectId, Vec<ObjectId>>,
+    pub(super) trees: HashMap<ObjectId, Box<[ObjectId]>>,
     /// Each unique blob with the first (oldest) commit and path it appeared at.
     pub(super) blobs: HashMap<ObjectId, (usize, String)>,
 }
@@ -135,7 +135,7 @@ impl Graph {
 /// What one run of commits' tree walk found.
 #[derive(Default)]
 struct Walked {
-    trees: HashMap<ObjectId, Vec<ObjectId>>,
+    trees: HashMap<ObjectId, Box<[ObjectId]>>,
     blobs: HashMap<ObjectId, (usize, String)>,
 }
 
@@ -161,7 +161,9 @@ impl Walked {
             let id = entry.oid.to_owned();
             if entry.mode.is_tree() {
                 children.push(id);
-                subtrees.push((id, join(&prefix, entry.filename)));
+                if !self.trees.contains_key(&id) && !skip.contains(&id) {
+                    subtrees.push((id, join(&prefix, entry.filename)));
+                }
             } else if entry.mode.is_blob() {
                 children.push(id);
                 self.blobs
@@ -170,7 +172,7 @@ impl Walked {
             }
         }
         drop(obj);
-        self.trees.insert(tree, children);
+        self.trees.insert(tree, children.into_boxed_slice());
         for (id, path) in subtrees {
             self.visit(repo, id, path, ci, skip)?;
         }
