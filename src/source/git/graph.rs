@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// A tree's entries, subtrees apart from blobs so walking for reachability never looks a blob
+/// up as a tree.
+pub(super) struct Children {
+    trees: Box<[ObjectId]>,
+    blobs: Box<[ObjectId]>,
+}
+
 /// A commit as the history scan needs it.
 pub(super) struct CommitInfo {
     pub(super) id: ObjectId,
@@ -16,8 +23,8 @@ pub(super) struct CommitInfo {
 pub(super) struct Graph {
     pub(super) commits: Vec<CommitInfo>,
     pub(super) index: HashMap<ObjectId, usize>,
-    /// Children (subtrees and blobs) of every unique tree seen.
-    pub(super) trees: HashMap<ObjectId, Box<[ObjectId]>>,
+    /// Children of every unique tree seen.
+    pub(super) trees: HashMap<ObjectId, Children>,
     /// Each unique blob with the first (oldest) commit and path it appeared at.
     pub(super) blobs: HashMap<ObjectId, (usize, String)>,
 }
@@ -135,7 +142,7 @@ impl Graph {
 /// What one run of commits' tree walk found.
 #[derive(Default)]
 struct Walked {
-    trees: HashMap<ObjectId, Box<[ObjectId]>>,
+    trees: HashMap<ObjectId, Children>,
     blobs: HashMap<ObjectId, (usize, String)>,
 }
 
@@ -154,25 +161,29 @@ impl Walked {
         let obj = repo
             .find_object(tree)
             .with_context(|| format!("tree {tree}: missing or corrupt"))?;
-        let mut children = Vec::new();
+        let (mut tree_ids, mut blob_ids) = (Vec::new(), Vec::new());
         let mut subtrees = Vec::new();
         for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
             let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
             let id = entry.oid.to_owned();
             if entry.mode.is_tree() {
-                children.push(id);
+                tree_ids.push(id);
                 if !self.trees.contains_key(&id) && !skip.contains(&id) {
                     subtrees.push((id, join(&prefix, entry.filename)));
                 }
             } else if entry.mode.is_blob() {
-                children.push(id);
+                blob_ids.push(id);
                 self.blobs
                     .entry(id)
                     .or_insert_with(|| (ci, join(&prefix, entry.filename)));
             }
         }
         drop(obj);
-        self.trees.insert(tree, children.into_boxed_slice());
+        let children = Children {
+            trees: tree_ids.into_boxed_slice(),
+            blobs: blob_ids.into_boxed_slice(),
+        };
+        self.trees.insert(tree, children);
         for (id, path) in subtrees {
             self.visit(repo, id, path, ci, skip)?;
         }
@@ -194,14 +205,15 @@ impl Graph {
         let words = targets.len().div_ceil(64).max(1);
         let mut bits = vec![0u64; words];
         if let Some(children) = self.trees.get(&tree) {
-            for c in children {
+            for c in children.blobs.iter() {
                 if let Some(&t) = targets.get(c) {
                     bits[t / 64] |= 1 << (t % 64);
-                } else if self.trees.contains_key(c) {
-                    let sub = self.reach(*c, targets, memo);
-                    for (b, s) in bits.iter_mut().zip(sub) {
-                        *b |= s;
-                    }
+                }
+            }
+            for c in children.trees.iter() {
+                let sub = self.reach(*c, targets, memo);
+                for (b, s) in bits.iter_mut().zip(sub) {
+                    *b |= s;
                 }
             }
         }
