@@ -171,34 +171,10 @@ pub fn check_worktree(rules: &RuleSet, walked: &[(PathBuf, String)], root: &Path
     if !rules.rules.iter().any(|r| r.spec.file.is_some()) {
         return Vec::new();
     }
-    let repo = gix::discover(root).ok();
-    let workdir = repo.as_ref().and_then(|r| {
-        r.workdir()
-            .map(|w| std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()))
-    });
-    let tracked: HashSet<String> = repo
-        .as_ref()
-        .and_then(|r| r.index_or_empty().ok())
-        .map(|idx| {
-            idx.entries()
-                .iter()
-                .map(|e| e.path(&idx).to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let rel_of = |p: &Path| -> String {
-        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        match &workdir {
-            Some(w) => abs
-                .strip_prefix(w)
-                .map(|r| r.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| abs.to_string_lossy().into_owned()),
-            None => p.to_string_lossy().trim_start_matches("./").to_string(),
-        }
-    };
     let interesting = |rel: &str| rules.rules.iter().any(|r| r.file_matches(rel));
-    let mut out = Vec::new();
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    // Candidates by name first (path, display, reached by the walk): most scans have none, and
+    // then the repository and its index are never opened.
+    let mut candidates: Vec<(PathBuf, String, bool)> = Vec::new();
     let mut dirs: HashSet<PathBuf> = HashSet::new();
     for (path, display) in walked {
         dirs.insert(path.parent().map(Path::to_path_buf).unwrap_or_default());
@@ -206,29 +182,18 @@ pub fn check_worktree(rules: &RuleSet, walked: &[(PathBuf, String)], root: &Path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !interesting(&name) && !interesting(display) {
-            continue;
+        if interesting(&name) || interesting(display) {
+            candidates.push((path.clone(), display.clone(), true));
         }
-        let rel = rel_of(path);
-        if !interesting(&rel) {
-            continue;
-        }
-        seen.insert(path.clone());
-        out.extend(file_facts(
-            rules,
-            path,
-            &rel,
-            display,
-            tracked.contains(&rel),
-            true,
-        ));
     }
+    let walked_set: HashSet<&PathBuf> = walked.iter().map(|(p, _)| p).collect();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        let here = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
-            &dir
-        }) else {
+            dir.as_path()
+        };
+        let Ok(entries) = std::fs::read_dir(here) else {
             continue;
         };
         for e in entries.flatten() {
@@ -237,24 +202,49 @@ pub fn check_worktree(rules: &RuleSet, walked: &[(PathBuf, String)], root: &Path
             } else {
                 dir.join(e.file_name())
             };
-            if seen.contains(&path) || !e.file_type().is_ok_and(|t| t.is_file()) {
+            if walked_set.contains(&path)
+                || !e.file_type().is_ok_and(|t| t.is_file())
+                || !interesting(&e.file_name().to_string_lossy())
+            {
                 continue;
             }
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !interesting(&name) {
-                continue;
-            }
-            let rel = rel_of(&path);
             let display = crate::source::worktree::display_path(&path);
-            out.extend(file_facts(
-                rules,
-                &path,
-                &rel,
-                &display,
-                tracked.contains(&rel),
-                false,
-            ));
+            candidates.push((path, display, false));
         }
+    }
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let repo = gix::discover(root).ok();
+    let workdir = repo.as_ref().and_then(|r| {
+        r.workdir()
+            .map(|w| std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()))
+    });
+    let index = repo.as_ref().and_then(|r| r.index_or_empty().ok());
+    let mut out = Vec::new();
+    for (path, display, not_ignored) in candidates {
+        let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let rel = match &workdir {
+            Some(w) => abs
+                .strip_prefix(w)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| abs.to_string_lossy().into_owned()),
+            None => path.to_string_lossy().trim_start_matches("./").to_string(),
+        };
+        if !interesting(&rel) {
+            continue;
+        }
+        let tracked = index
+            .as_ref()
+            .is_some_and(|idx| idx.entry_by_path(rel.as_str().into()).is_some());
+        out.extend(file_facts(
+            rules,
+            &path,
+            &rel,
+            &display,
+            tracked,
+            not_ignored,
+        ));
     }
     out
 }

@@ -18,12 +18,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[test]
-fn action_yml_matches_githubs_schema() {
+/// Validate a YAML or JSON file against a JSON Schema with PyPI check-jsonschema.
+fn assert_schema_valid(schema: &Path, file: &Path) {
     let out = Command::new(tool("check-jsonschema"))
         .arg("--schemafile")
-        .arg(shared().join("schemas/github-action.json"))
-        .arg(root().join("action.yml"))
+        .arg(schema)
+        .arg(file)
         .output()
         .unwrap();
     assert!(
@@ -35,21 +35,19 @@ fn action_yml_matches_githubs_schema() {
 }
 
 #[test]
+fn action_yml_matches_githubs_schema() {
+    assert_schema_valid(
+        &shared().join("schemas/github-action.json"),
+        &root().join("action.yml"),
+    );
+}
+
+#[test]
 fn config_schema_accepts_a_real_config() {
     let dir = tempdir();
     let cfg = dir.path().join("cfg.yaml");
     std::fs::write(&cfg, "packs:\n  generic: false\ndisable: [github-token]\nfail_on: high\nmax_file_size: 50MiB\nallow:\n  paths: ['vendor/**']\n").unwrap();
-    let out = Command::new(tool("check-jsonschema"))
-        .arg("--schemafile")
-        .arg(root().join("schemas/keywarden-config.schema.json"))
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_schema_valid(&root().join("schemas/keywarden-config.schema.json"), &cfg);
     assert_eq!(
         keywarden(
             dir.path(),
