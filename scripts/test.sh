@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole test suite on a fresh machine: installs what the tests need (a Python venv
-# with jsonschema and pre-commit), then runs cargo test. Usage: scripts/test.sh [cargo test args]
+# with jsonschema and pre-commit), checks formatting and clippy, then runs cargo test. Usage: scripts/test.sh [cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +24,8 @@ export PROPTEST_CASES="${PROPTEST_CASES:-10000}"
 export KEYWARDEN_TEST_PYTHON="$PWD/$venv/bin/python"
 export PATH="$PWD/$venv/bin:$PATH"
 
+# Style gates first: they are quick and a failure says exactly what to fix.
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked --quiet -- -D warnings
 cargo build --locked --quiet
 cargo test --locked "$@"

@@ -64,12 +64,13 @@ impl Baseline {
             .unwrap_or_default();
         let mut entries: Vec<Entry> = findings
             .iter()
-            .map(|f| Entry {
-                path: f.path.clone(),
+            .flat_map(|f| f.locations.iter().map(move |l| (f, l)))
+            .map(|(f, l)| Entry {
+                path: l.path.clone(),
                 rule_id: f.rule_id.clone(),
                 fingerprint: f.fingerprint.clone(),
                 reason: reasons
-                    .get(&(f.fingerprint.clone(), f.path.clone()))
+                    .get(&(f.fingerprint.clone(), l.path.clone()))
                     .cloned()
                     .flatten(),
             })
@@ -88,19 +89,25 @@ impl Baseline {
         s
     }
 
-    /// Split findings into (new, baselined count).
+    /// Drop the locations the baseline accepts, and findings left with none. Returns the
+    /// findings and how many locations were baselined.
     pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
         let known: HashSet<(&str, &str)> = self
             .entries
             .iter()
             .map(|e| (e.fingerprint.as_str(), e.path.as_str()))
             .collect();
-        let before = findings.len();
+        let mut dropped = 0;
         let kept: Vec<Finding> = findings
             .into_iter()
-            .filter(|f| !known.contains(&(f.fingerprint.as_str(), f.path.as_str())))
+            .filter_map(|mut f| {
+                let before = f.locations.len();
+                f.locations
+                    .retain(|l| !known.contains(&(f.fingerprint.as_str(), l.path.as_str())));
+                dropped += before - f.locations.len();
+                (!f.locations.is_empty()).then_some(f)
+            })
             .collect();
-        let dropped = before - kept.len();
         (kept, dropped)
     }
 }

@@ -1,10 +1,12 @@
-//! What the user typed (clap derive). `crate::app` resolves it into settings and runs it.
+//! What the user typed (clap derive). `crate::settings` resolves it into `Settings`; the
+//! commands in `crate::cmd` run on those.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::rules::Severity;
+use crate::report::Format;
+use crate::severity::Severity;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +37,19 @@ pub enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Print a JSON Schema: of `--format json` reports, or of `.keywarden.yaml` (for editors).
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The JSON report (`scan --format json`).
+    Report,
+    /// The repository config, `.keywarden.yaml`.
+    Config,
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,18 +65,6 @@ pub struct ConfigArg {
     /// Config file (default: .keywarden.yaml at the repository root or scanned directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Format {
-    #[default]
-    Text,
-    Json,
-    Sarif,
-    /// GitHub Actions workflow commands: one `::error` annotation per finding.
-    Github,
-    /// A markdown table for a CI job summary.
-    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

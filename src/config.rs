@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
-use crate::rules::{AllowSpec, RuleSet, RuleSpec, Severity};
+use crate::rules::{AllowSpec, RuleSet, RuleSpec};
+use crate::severity::Severity;
+use crate::yaml::parse_yaml;
 
 /// The file name looked for at the repository root or the scanned directory.
 pub const FILE_NAME: &str = ".keywarden.yaml";
@@ -18,7 +20,8 @@ pub const FILE_NAME: &str = ".keywarden.yaml";
 /// Largest config we parse; bigger is an error, not a slow start.
 const MAX_CONFIG_BYTES: usize = 1 << 20;
 
-#[derive(Debug, Default, Deserialize)]
+/// `.keywarden.yaml`: the repository's keywarden configuration.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Pack name → enabled. Packs not named stay enabled.
@@ -43,7 +46,7 @@ pub struct Config {
     pub apikee_secret_env: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigAllow {
     /// Path globs never scanned.
@@ -68,7 +71,7 @@ impl ConfigAllow {
 }
 
 /// A size written as a number of bytes or with a unit.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum SizeSpec {
     Bytes(u64),
@@ -106,30 +109,12 @@ pub fn parse_size(s: &str) -> Result<u64> {
         .ok_or_else(|| anyhow!("size too large: {s:?}"))
 }
 
-/// Parse YAML with the error naming the file, line and column (and so the field).
-pub fn parse_yaml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
-    serde_saphyr::from_str(text).map_err(|e| anyhow!("{file}: {}", describe_yaml_error(&e)))
-}
-
-/// The parser's message without its source snippet: a snippet could echo a secret from the file.
-fn describe_yaml_error(e: &serde_saphyr::Error) -> String {
-    let full = e.to_string();
-    let first = full.lines().next().unwrap_or_default().trim();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    // Values the parser quotes back could be secrets: keep short names, redact long values.
-    let quoted = regex::Regex::new(r#"`([^`]{16,})`|"([^"]{16,})""#).expect("static regex");
-    let first = quoted
-        .replace_all(first, |c: &regex::Captures| {
-            let v = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-            format!("`{}`", crate::finding::redact_str(v))
-        })
-        .into_owned();
-    match e.location() {
-        Some(loc) if !first.contains(&format!("line {}", loc.line())) => {
-            format!("line {}, column {}: {first}", loc.line(), loc.column())
-        }
-        _ => first,
-    }
+/// The JSON Schema of the config, as committed under `schemas/`.
+pub fn schema() -> String {
+    let mut s =
+        serde_json::to_string_pretty(&schemars::schema_for!(Config)).expect("a schema serializes");
+    s.push('\n');
+    s
 }
 
 impl Config {
@@ -219,7 +204,7 @@ impl Config {
             custom
                 .compile_all()
                 .with_context(|| format!("{file}: field rules"))?;
-            crate::rules::ensure_sound(&custom, &format!("{file}: field rules"))?;
+            crate::selftest::ensure_sound(&custom, &format!("{file}: field rules"))?;
             for spec in &self.rules {
                 set.add(spec.clone(), "custom")?;
             }
@@ -239,6 +224,12 @@ mod tests {
         assert_eq!(parse_size("30MB").unwrap(), 30_000_000);
         assert_eq!(parse_size("1024").unwrap(), 1024);
         assert!(parse_size("lots").is_err());
+    }
+
+    /// `schemas/keywarden-config.schema.json` (for editors) is generated from these types.
+    #[test]
+    fn committed_config_schema_is_generated() {
+        crate::schema_check::check("schemas/keywarden-config.schema.json", &schema());
     }
 
     #[test]

@@ -1,25 +1,8 @@
 //! Dotenv files: parsing `.env` syntax, telling placeholders from real values, and which
-//! variable names say they hold a secret. The hygiene checks that use this live in
+//! variable names say they hold a secret. A leaf: the hygiene checks that use it live in
 //! `hygiene.rs`.
 
 use std::collections::HashSet;
-
-use serde::Deserialize;
-
-/// What a file rule checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileCheck {
-    /// The file is tracked by git (working tree), staged (`--staged`) or was ever committed
-    /// (`--history`).
-    Tracked,
-    /// The file is on disk, untracked, and no ignore rule covers it.
-    NotIgnored,
-    /// The file can be read or written by group or others (unix, working tree).
-    Permissions,
-    /// An example env file with a real-looking value for a secret-named variable.
-    ExampleValues,
-}
 
 /// One `NAME=value` of a dotenv file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! Writing files the safe way: a temp file beside the target, flushed, then renamed over it.
-//! A failed write never truncates the user's file.
+//! A failed write never truncates the user's file. Also where a repository's root is.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -55,4 +55,23 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
         });
     }
     Ok(())
+}
+
+/// The repository root holding `start` (the nearest parent with `.git`), else `start` itself;
+/// SARIF URIs are relative to it.
+pub fn repo_root(start: &Path) -> PathBuf {
+    let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let dir = if abs.is_dir() {
+        abs.clone()
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone())
+    };
+    let mut cur = Some(dir.as_path());
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        cur = d.parent();
+    }
+    dir
 }

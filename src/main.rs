@@ -1,25 +1,35 @@
 //! keywarden: parse the command line, run it, exit 0 (clean), 1 (findings) or 2 (error).
 
-mod app;
 mod baseline;
+mod checklist;
+mod chunk;
 mod cli;
+mod cmd;
 mod config;
+mod decode;
+mod entropy;
 mod envfile;
 mod finding;
-mod fix;
 mod fsutil;
-mod hook;
 mod hygiene;
-mod inspect;
+mod linehash;
 mod matcher;
+mod messages;
+mod pipeline;
 #[cfg(test)]
 mod proptests;
+mod redact;
 mod report;
-mod rotation;
 mod rules;
-mod scan;
+#[cfg(test)]
+mod schema_check;
+mod selftest;
+mod settings;
+mod severity;
 mod source;
 mod validate;
+mod verify;
+mod yaml;
 
 use clap::Parser;
 
@@ -32,7 +42,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let code = match app::run(cli.command) {
+    let code = match cmd::run(cli.command) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {

@@ -5,7 +5,9 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::rules::{Allow, Rule, RuleSet, Severity};
+use crate::entropy::shannon_entropy;
+use crate::rules::{Allow, Rule, RuleSet};
+use crate::severity::Severity;
 use crate::validate::{Context, Verdict};
 
 /// Bytes before a keyword hit that a pattern may start at (`api_key = "…"` starts before `key`).
@@ -49,8 +51,6 @@ pub struct MatchOptions {
     pub ctx: Context,
     pub allow: Allow,
     pub inline_allow: bool,
-    /// Compute GitHub's line hash for each finding (SARIF output).
-    pub line_hashes: bool,
 }
 
 pub struct Matcher<'r> {
@@ -58,11 +58,11 @@ pub struct Matcher<'r> {
     automaton: AhoCorasick,
     /// For each automaton pattern, the rules that listed that keyword.
     keyword_rules: Vec<Vec<usize>>,
-    opts: MatchOptions,
+    opts: &'r MatchOptions,
 }
 
 impl<'r> Matcher<'r> {
-    pub fn new(rules: &'r RuleSet, opts: MatchOptions) -> anyhow::Result<Matcher<'r>> {
+    pub fn new(rules: &'r RuleSet, opts: &'r MatchOptions) -> anyhow::Result<Matcher<'r>> {
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
@@ -95,10 +95,6 @@ impl<'r> Matcher<'r> {
 
     pub fn rules(&self) -> &'r RuleSet {
         self.rules
-    }
-
-    pub fn options(&self) -> &MatchOptions {
-        &self.opts
     }
 
     /// Every match in `data`, suppressed ones included, sorted by position.
@@ -138,7 +134,7 @@ impl<'r> Matcher<'r> {
     fn run_rule(&self, rule_idx: usize, data: &[u8], ws: usize, we: usize, out: &mut Vec<Match>) {
         let rule = &self.rules.rules[rule_idx];
         let hay = &data[ws..we];
-        let re = rule.regex();
+        let Some(re) = rule.regex() else { return };
         let mut pos = 0;
         // Resume after the secret, not after the whole match: a pattern's trailing boundary
         // (a newline, a comma) is also the next key's leading boundary. Windows of one rule
@@ -263,26 +259,6 @@ fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
     named.is_empty() || named.contains(&rule_id)
 }
 
-/// Shannon entropy in bits per byte.
-pub fn shannon_entropy(data: &[u8]) -> f64 {
-    if data.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0usize; 256];
-    for &b in data {
-        counts[b as usize] += 1;
-    }
-    let n = data.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// The matches one rule alone produces on `text` (used by the self-test, where examples and
 /// negative examples are judged rule by rule).
 pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> {
@@ -291,16 +267,14 @@ pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> 
         .iter()
         .position(|r| std::ptr::eq(r, rule))
         .unwrap_or(usize::MAX);
-    let Ok(matcher) = Matcher::new(
-        set,
-        MatchOptions {
-            ctx: Context {
-                now: 1_800_000_000,
-                ..Context::default()
-            },
-            ..MatchOptions::default()
+    let opts = MatchOptions {
+        ctx: Context {
+            now: 1_800_000_000,
+            ..Context::default()
         },
-    ) else {
+        ..MatchOptions::default()
+    };
+    let Ok(matcher) = Matcher::new(set, &opts) else {
         return Vec::new();
     };
     let windows = matcher.windows(text, |r| std::ptr::eq(r, rule));
@@ -316,13 +290,6 @@ pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entropy_of_uniform_and_constant_input() {
-        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
-        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
-        assert_eq!(shannon_entropy(b""), 0.0);
-    }
 
     #[test]
     fn inline_markers() {

@@ -5,11 +5,14 @@
 
 use proptest::prelude::*;
 
-use crate::config::{Config, parse_yaml};
-use crate::finding::Origin;
+use crate::chunk::{Chunk, Provenance};
+use crate::config::Config;
+use crate::finding::Finding;
 use crate::matcher::{MatchOptions, Matcher};
 use crate::rules::RuleSet;
+use crate::source::Read;
 use crate::validate::{base62_encode, base62_u32, crc32};
+use crate::yaml::parse_yaml;
 
 fn corpus(dir: &str) -> Vec<Vec<u8>> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,6 +36,20 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| RuleSet::builtin().expect("built-in packs parse"))
 }
 
+/// The pipeline's per-item stage on bytes from a file.
+fn scan(m: &Matcher, data: &[u8]) -> Vec<Finding> {
+    let read = Read::Chunk {
+        chunk: Chunk {
+            bytes: data.to_vec(),
+            path: "noise".into(),
+            provenance: Provenance::File,
+        },
+        meta: None,
+        content: true,
+    };
+    crate::pipeline::scan_item(read, m, &Default::default()).0
+}
+
 fn github_token(body: &str) -> String {
     format!("ghp_{body}{}", base62_u32(crc32(body.as_bytes()), 6))
 }
@@ -40,9 +57,10 @@ fn github_token(body: &str) -> String {
 #[test]
 fn seed_inputs_never_panic() {
     let rules = RuleSet::builtin().unwrap();
-    let m = Matcher::new(&rules, MatchOptions::default()).unwrap();
+    let opts = MatchOptions::default();
+    let m = Matcher::new(&rules, &opts).unwrap();
     for data in corpus("matcher") {
-        let _ = crate::scan::scan_chunk(&m, "seed", &data, &Origin::Worktree);
+        let _ = scan(&m, &data);
     }
     for data in corpus("dotenv") {
         let _ = crate::envfile::parse(&String::from_utf8_lossy(&data));
@@ -62,15 +80,19 @@ proptest! {
         body in "[0-9A-Za-z]{30}",
         at in 0usize..2048,
     ) {
-        let m = Matcher::new(rules(), MatchOptions::default()).unwrap();
-        let _ = crate::scan::scan_chunk(&m, "noise", &noise, &Origin::Worktree);
+        let opts = MatchOptions::default();
+        let m = Matcher::new(rules(), &opts).unwrap();
+        let _ = scan(&m, &noise);
         let token = github_token(&body);
         let mut data: Vec<u8> = noise.iter().map(|b| if *b == 0 { b' ' } else { *b }).collect();
         let at = at.min(data.len());
         let planted = format!("\n{token}\n");
         data.splice(at..at, planted.bytes());
-        let out = crate::scan::scan_chunk(&m, "noise", &data, &Origin::Worktree);
-        prop_assert!(out.findings.iter().any(|f| f.secret == token), "planted token not found");
+        let out = scan(&m, &data);
+        prop_assert!(
+            out.iter().any(|f| f.secret.as_ref().is_some_and(|s| s.expose() == token)),
+            "planted token not found"
+        );
     }
 
     #[test]

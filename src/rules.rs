@@ -1,19 +1,20 @@
-//! Rule packs: the serde form a YAML pack is written in (`RuleSpec`), the compiled form the
-//! matcher uses (`Rule`), and the self-test that `keywarden rules check` and `cargo test` run.
+//! Rule packs: the serde form a YAML pack is written in (`RuleSpec`) and the compiled form the
+//! matcher uses (`Rule`, whose `Body` is a content pattern or a file check). The self-test
+//! that proves a rule sound sits above rules and matcher, in `selftest.rs`.
 //!
 //! Rules are data. Nothing about a provider's key format lives in Rust except the offline
 //! validators a rule can name (`validate:`), which check things a regex cannot (checksums,
 //! signed payloads).
 
-use std::collections::HashSet;
-use std::fmt;
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::severity::Severity;
 use crate::validate::Validator;
 
 /// The packs compiled into the binary, in the order their rules are tried.
@@ -36,59 +37,45 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 /// and a pathological pattern must fail with exit 2 instead of eating memory.
 const REGEX_SIZE_LIMIT: usize = 4 << 20;
 
-/// How sure a finding is; it orders output and decides the exit code with `fail_on`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum,
-)]
+/// What kind of evidence a rule's findings are. It decides precision in SARIF, which findings
+/// a file rule may stand beside, and the default precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
+pub enum RuleKind {
+    /// A provider's own key format: the most specific.
+    #[default]
+    Provider,
+    /// A value judged by the name it is assigned to.
+    Generic,
+    /// A judgement on a file (its name, git status, mode, or example values).
+    File,
 }
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// One step down, used for expired keys: still a leak, less urgent.
-    pub fn lower(self) -> Severity {
-        match self {
-            Severity::Critical => Severity::High,
-            Severity::High => Severity::Medium,
-            _ => Severity::Low,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-/// A pack file as written: a name and its rules.
+/// A pack file as written: a name, the kind of its rules, and the rules.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackSpec {
     pub pack: String,
-    /// What the pack covers; shown by `rules list --packs` readers of the YAML, not used at run time.
+    /// What the pack covers; for readers of the YAML, not used at run time.
     #[serde(default)]
     #[allow(dead_code)]
     pub description: String,
+    #[serde(default)]
+    pub kind: RuleKind,
+    /// Where two findings of one chunk stand at the same place, only those of the highest
+    /// precedence are reported (a provider key beats the `.env.example` check beats `generic`).
+    #[serde(default = "default_precedence")]
+    pub precedence: u8,
     pub rules: Vec<RuleSpec>,
+}
+
+fn default_precedence() -> u8 {
+    100
 }
 
 /// One rule as written in YAML. Unknown fields are errors so a typo cannot silently disable a
 /// check.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub id: String,
@@ -126,7 +113,7 @@ pub struct RuleSpec {
     pub rotate: RotateSpec,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathsSpec {
     #[serde(default)]
@@ -137,7 +124,7 @@ pub struct PathsSpec {
 
 /// Allowlist data: a match is dropped when its secret or its line matches, or its secret holds a
 /// stopword.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllowSpec {
     #[serde(default)]
@@ -149,7 +136,7 @@ pub struct AllowSpec {
 }
 
 /// The provider half of the rotation checklist, in zero-downtime order.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSpec {
     #[serde(default)]
@@ -158,11 +145,26 @@ pub struct RotateSpec {
     pub steps: Vec<String>,
 }
 
+/// What a file rule checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileCheck {
+    /// The file is tracked by git (working tree), staged (`--staged`) or was ever committed
+    /// (`--history`).
+    Tracked,
+    /// The file is on disk, untracked, and no ignore rule covers it.
+    NotIgnored,
+    /// The file can be read or written by group or others (unix, working tree).
+    Permissions,
+    /// An example env file with a real-looking value for a secret-named variable.
+    ExampleValues,
+}
+
 /// The file half of a file rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
-    pub check: crate::envfile::FileCheck,
+    pub check: FileCheck,
     /// Globs on the path relative to the repository root (`**/` is added in front of a glob
     /// without a `/`, so `.env` matches in every directory).
     pub paths: Vec<String>,
@@ -262,21 +264,33 @@ pub fn compile_regex(pattern: &str) -> Result<Regex> {
         .map_err(|e| anyhow!("{e}"))
 }
 
-/// A rule ready to run. The regex compiles on first use so start-up stays fast for the
-/// pre-commit hook, where most rules never see a keyword hit.
+/// What a compiled rule looks at: content through a pattern, or a file through a check.
+#[derive(Debug)]
+pub enum Body {
+    /// The regex compiles on first use so start-up stays fast for the pre-commit hook, where
+    /// most rules never see a keyword hit.
+    Content(OnceLock<Regex>),
+    File {
+        check: FileCheck,
+        /// Which repository-relative paths the rule is about.
+        files: PathFilter,
+    },
+}
+
+/// A rule ready to run.
 #[derive(Debug)]
 pub struct Rule {
     pub spec: RuleSpec,
     pub pack: String,
-    regex: OnceLock<Regex>,
+    pub kind: RuleKind,
+    pub precedence: u8,
+    pub body: Body,
     pub allow: Allow,
     pub paths: PathFilter,
-    /// For file rules: which paths the rule is about.
-    files: PathFilter,
 }
 
 impl Rule {
-    fn new(spec: RuleSpec, pack: &str) -> Result<Rule> {
+    fn new(spec: RuleSpec, pack: &str, kind: RuleKind, precedence: u8) -> Result<Rule> {
         let what = format!("rule {}", spec.id);
         let anywhere = |globs: &[String]| -> Vec<String> {
             globs
@@ -290,23 +304,27 @@ impl Rule {
                 })
                 .collect()
         };
-        let files = match &spec.file {
-            Some(f) => PathFilter::compile(
-                &PathsSpec {
-                    include: anywhere(&f.paths),
-                    exclude: anywhere(&f.exclude),
-                },
-                &what,
-            )?,
-            None => PathFilter::default(),
+        let body = match &spec.file {
+            Some(f) => Body::File {
+                check: f.check,
+                files: PathFilter::compile(
+                    &PathsSpec {
+                        include: anywhere(&f.paths),
+                        exclude: anywhere(&f.exclude),
+                    },
+                    &what,
+                )?,
+            },
+            None => Body::Content(OnceLock::new()),
         };
         Ok(Rule {
-            files,
+            body,
             allow: Allow::compile(&spec.allow, &what)?,
             paths: PathFilter::compile(&spec.paths, &what)?,
             pack: pack.to_string(),
+            kind,
+            precedence,
             spec,
-            regex: OnceLock::new(),
         })
     }
 
@@ -314,24 +332,40 @@ impl Rule {
         &self.spec.id
     }
 
-    /// True for a file rule whose globs cover this repository-relative path.
-    pub fn file_matches(&self, rel: &str) -> bool {
-        self.spec.file.is_some() && self.files.admits(rel)
+    /// The check of a file rule; `None` for a content rule.
+    pub fn file_check(&self) -> Option<FileCheck> {
+        match &self.body {
+            Body::File { check, .. } => Some(*check),
+            Body::Content(_) => None,
+        }
     }
 
-    /// The compiled pattern. Built-in patterns are proven to compile by `rules check` (run by
-    /// `cargo test`); custom rules are compiled eagerly when the config loads.
-    pub fn regex(&self) -> &Regex {
-        self.regex.get_or_init(|| {
-            compile_regex(&self.spec.pattern)
-                .expect("built-in patterns are checked by the rule self-test")
-        })
+    /// True for a file rule whose globs cover this repository-relative path.
+    pub fn file_matches(&self, rel: &str) -> bool {
+        match &self.body {
+            Body::File { files, .. } => files.admits(rel),
+            Body::Content(_) => false,
+        }
+    }
+
+    /// The compiled pattern of a content rule (`None` for a file rule). Built-in patterns are
+    /// proven to compile by `rules check` (run by `cargo test`); custom rules are compiled
+    /// eagerly when the config loads.
+    pub fn regex(&self) -> Option<&Regex> {
+        match &self.body {
+            Body::Content(cell) => Some(cell.get_or_init(|| {
+                compile_regex(&self.spec.pattern)
+                    .expect("built-in patterns are checked by the rule self-test")
+            })),
+            Body::File { .. } => None,
+        }
     }
 
     fn compile_now(&self) -> Result<()> {
-        if self.regex.get().is_none() {
-            let re = compile_regex(&self.spec.pattern)?;
-            let _ = self.regex.set(re);
+        if let Body::Content(cell) = &self.body {
+            if cell.get().is_none() {
+                let _ = cell.set(compile_regex(&self.spec.pattern)?);
+            }
         }
         Ok(())
     }
@@ -360,15 +394,20 @@ impl RuleSet {
 
     /// Parse one pack file; errors name the file, line and field.
     pub fn add_pack_text(&mut self, file: &str, text: &str) -> Result<()> {
-        let pack: PackSpec = crate::config::parse_yaml(file, text)?;
+        let pack: PackSpec = crate::yaml::parse_yaml(file, text)?;
         for spec in pack.rules {
-            self.add(spec, &pack.pack)?;
+            self.push(spec, &pack.pack, pack.kind, pack.precedence)?;
         }
         Ok(())
     }
 
+    /// Add a custom rule from a repository config: a provider-kind rule of pack `custom`.
     pub fn add(&mut self, spec: RuleSpec, pack: &str) -> Result<()> {
-        let rule = Rule::new(spec, pack)?;
+        self.push(spec, pack, RuleKind::Provider, default_precedence())
+    }
+
+    fn push(&mut self, spec: RuleSpec, pack: &str, kind: RuleKind, precedence: u8) -> Result<()> {
+        let rule = Rule::new(spec, pack, kind, precedence)?;
         self.rules.push(rule);
         Ok(())
     }
@@ -399,142 +438,5 @@ impl RuleSet {
     /// Keep only the rules for which `keep` is true.
     pub fn retain(&mut self, keep: impl Fn(&Rule) -> bool) {
         self.rules.retain(|r| keep(r));
-    }
-}
-
-/// Problems found by the self-test, one line each; empty means every rule is sound.
-pub fn self_test(set: &RuleSet) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut ids = HashSet::new();
-    let id_shape = Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("static regex");
-    for rule in &set.rules {
-        let id = rule.id();
-        let mut bad = |msg: String| problems.push(format!("{id}: {msg}"));
-        if !ids.insert(id.to_string()) {
-            bad("duplicate rule id".into());
-        }
-        if !id_shape.is_match(id.as_bytes()) {
-            bad("id must be lowercase words joined by '-'".into());
-        }
-        if rule.spec.rotate.steps.is_empty() {
-            bad("rotate.steps is empty: every finding needs a checklist".into());
-        }
-        if rule.spec.examples.is_empty() {
-            bad("has no examples".into());
-        }
-        if let Some(file) = &rule.spec.file {
-            if !rule.spec.pattern.is_empty() || !rule.spec.keywords.is_empty() {
-                bad("a file rule has no pattern or keywords".into());
-            }
-            if file.paths.is_empty() {
-                bad("file.paths is empty".into());
-            }
-            for ex in &rule.spec.examples {
-                if !rule.file_matches(ex) {
-                    bad(format!("example path does not match: {ex}"));
-                }
-            }
-            for ex in &rule.spec.negative_examples {
-                if rule.file_matches(ex) {
-                    bad(format!("negative example path matches: {ex}"));
-                }
-            }
-            continue;
-        }
-        if rule.spec.keywords.is_empty() || rule.spec.keywords.iter().any(|k| k.trim().is_empty()) {
-            bad("needs at least one non-empty keyword".into());
-        }
-        let re = match compile_regex(&rule.spec.pattern) {
-            Ok(re) => re,
-            Err(e) => {
-                bad(format!("pattern does not compile: {e}"));
-                continue;
-            }
-        };
-        if !re.capture_names().any(|n| n == Some("secret")) {
-            bad("pattern has no named group `secret`".into());
-            continue;
-        }
-        for ex in &rule.spec.examples {
-            let lower = ex.to_ascii_lowercase();
-            if !rule
-                .spec
-                .keywords
-                .iter()
-                .any(|k| lower.contains(&k.to_ascii_lowercase()))
-            {
-                bad(format!(
-                    "example contains none of the keywords: {}",
-                    crate::finding::redact_str(ex)
-                ));
-            }
-            if crate::matcher::self_test_matches(set, rule, ex.as_bytes()).is_empty() {
-                bad(format!(
-                    "example does not produce a finding: {}",
-                    crate::finding::redact_str(ex)
-                ));
-            }
-        }
-        for ex in &rule.spec.negative_examples {
-            if !crate::matcher::self_test_matches(set, rule, ex.as_bytes()).is_empty() {
-                bad(format!(
-                    "negative example matches: {}",
-                    crate::finding::redact_str(ex)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-/// Fail unless the self-test is clean; used where a custom rule is loaded.
-pub fn ensure_sound(set: &RuleSet, what: &str) -> Result<()> {
-    let problems = self_test(set);
-    if !problems.is_empty() {
-        bail!(
-            "{what}: rule self-test failed:\n  {}",
-            problems.join("\n  ")
-        );
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `cargo test` runs the same self-test as `keywarden rules check`.
-    #[test]
-    fn builtin_rules_are_sound() {
-        let set = RuleSet::builtin().expect("built-in packs parse");
-        let problems = self_test(&set);
-        assert!(problems.is_empty(), "{problems:#?}");
-        for rule in &set.rules {
-            assert!(
-                rule.spec.examples.len() >= 3,
-                "{} needs 3 examples",
-                rule.id()
-            );
-            assert!(
-                rule.spec.negative_examples.len() >= 3,
-                "{} needs 3 negative examples",
-                rule.id()
-            );
-        }
-    }
-
-    #[test]
-    fn self_test_catches_a_bad_rule() {
-        let mut set = RuleSet::default();
-        let spec: RuleSpec = crate::config::parse_yaml(
-            "t.yaml",
-            "id: Bad_Id\nname: x\nseverity: low\nkeywords: [zz]\npattern: 'abc'\nexamples: ['nothing']\nnegative_examples: []\n",
-        )
-        .unwrap();
-        set.add(spec, "t").unwrap();
-        let problems = self_test(&set).join("\n");
-        assert!(problems.contains("id must be"), "{problems}");
-        assert!(problems.contains("no named group"), "{problems}");
-        assert!(problems.contains("rotate.steps is empty"), "{problems}");
     }
 }

@@ -5,10 +5,10 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::rules::Severity;
+use crate::severity::Severity;
 
 /// The validators known to the engine. Packs refer to them by kebab-case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Validator {
     /// GitHub `gh?_` tokens: the last 6 characters are the base62 CRC-32 of the 30 before them.
@@ -287,7 +287,7 @@ fn sensitive_metadata(m: &serde_json::Map<String, serde_json::Value>) -> Vec<Str
                 .chars()
                 .all(|c| c.is_ascii_digit() || " +-().".contains(c));
         let looks_secret =
-            text.len() >= 20 && crate::matcher::shannon_entropy(text.as_bytes()) >= 4.0;
+            text.len() >= 20 && crate::entropy::shannon_entropy(text.as_bytes()) >= 4.0;
         if secret_name || pii_name || looks_email || looks_phone || looks_secret {
             hits.push(k.clone());
         }

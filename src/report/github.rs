@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Report, Reporter};
-use crate::rules::Severity;
+use crate::severity::Severity;
 
 pub struct Annotations;
 pub struct Summary;
@@ -29,25 +29,27 @@ impl Reporter for Annotations {
             } else {
                 "warning"
             };
-            let rotate = report.rotate(f);
-            let first = rotate.first().map(String::as_str).unwrap_or_default();
+            let steps = report.checklist(f).steps();
+            let first = steps.first().map(String::as_str).unwrap_or_default();
             let msg = format!(
                 "{} ({}) — {}. First step: {first}",
                 f.rule_name,
                 f.shown_secret(report.show_secrets),
                 f.severity
             );
-            writeln!(
-                out,
-                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                escape(&f.path, true),
-                f.line,
-                f.column,
-                f.end_line,
-                f.end_column,
-                escape(&format!("keywarden: {}", f.rule_id), true),
-                escape(&msg, false)
-            )?;
+            for l in &f.locations {
+                writeln!(
+                    out,
+                    "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                    escape(&l.path, true),
+                    l.line,
+                    l.column,
+                    l.end_line,
+                    l.end_column,
+                    escape(&format!("keywarden: {}", f.rule_id), true),
+                    escape(&msg, false)
+                )?;
+            }
         }
         Ok(())
     }
@@ -72,15 +74,19 @@ impl Reporter for Summary {
         writeln!(out, "| rule | severity | file:line | secret | first step |")?;
         writeln!(out, "|---|---|---|---|---|")?;
         for f in &report.findings {
-            let rotate = report.rotate(f);
-            let first = rotate.first().map(String::as_str).unwrap_or_default();
+            let steps = report.checklist(f).steps();
+            let first = steps.first().map(String::as_str).unwrap_or_default();
+            let places: Vec<String> = f
+                .locations
+                .iter()
+                .map(|l| format!("`{}:{}`", cell(&l.path), l.line))
+                .collect();
             writeln!(
                 out,
-                "| `{}` | {} | `{}:{}` | `{}` | {} |",
+                "| `{}` | {} | {} | `{}` | {} |",
                 f.rule_id,
                 f.severity,
-                cell(&f.path),
-                f.line,
+                places.join("<br>"),
                 cell(f.shown_secret(report.show_secrets)),
                 cell(first)
             )?;

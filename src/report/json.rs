@@ -1,14 +1,185 @@
-//! JSON for tools. Schema (version 1, stable; fields are only ever added):
-//! `{"version":1,"mode":…,"findings":[{rule_id, rule_name, provider, severity, path, line,
-//! column, end_line, end_column, secret, fingerprint, context, details, verified, source,
-//! commit?, author?, date?, commits?, in_head?, refs?, rotate}], "summary":{…}}`.
+//! JSON for tools, version 1 (stable; fields are only ever added). The document's types below
+//! derive both `Serialize` and `JsonSchema`; `schemas/keywarden-report.schema.json` is generated
+//! from them and a test fails when the committed file differs. Each finding's top-level
+//! `path`/`line`/… are its first location; `locations` lists every place the secret was found.
 //! `secret` and `context` are redacted unless `--show-secrets`.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde_json::{Map, Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::{Report, Reporter};
+use crate::finding::{Finding, Location};
+use crate::severity::Severity;
+
+/// The whole report. Only its schema is derived from this type: the reporter streams the same
+/// fields (one finding per line) so 100,000 findings never become one document in memory.
+#[allow(dead_code)]
+#[derive(Serialize, JsonSchema)]
+pub struct JsonReport {
+    /// Always 1.
+    pub version: u32,
+    /// `worktree`, `staged`, `range` or `history`.
+    pub mode: String,
+    pub findings: Vec<JsonFinding>,
+    pub summary: JsonSummary,
+}
+
+/// One secret (or one file a file rule judged).
+#[derive(Serialize, JsonSchema)]
+pub struct JsonFinding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub provider: String,
+    pub severity: Severity,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Redacted unless `--show-secrets`; empty for a file finding.
+    pub secret: String,
+    /// `hex(SHA-256("keywarden/v1" NUL rule-id NUL secret))`; baselines store it.
+    pub fingerprint: String,
+    /// The line holding the secret, every secret on it redacted.
+    pub context: String,
+    /// Facts decoded offline (tenant, scopes, expiry).
+    pub details: BTreeMap<String, String>,
+    /// `true` when checked live or by signature, `false` when checked dead, `null` unchecked.
+    pub verified: Option<bool>,
+    /// `worktree`, `staged` or `history`.
+    pub source: String,
+    #[serde(flatten)]
+    pub history: Option<JsonHistory>,
+    /// Every place the secret was found, the first being the top-level one.
+    pub locations: Vec<JsonLocation>,
+    /// The rotation checklist, in order.
+    pub rotate: Vec<String>,
+}
+
+/// Where a secret entered history (history, range and pre-push scans).
+#[derive(Serialize, JsonSchema)]
+pub struct JsonHistory {
+    /// The first commit that holds it.
+    pub commit: String,
+    pub author: String,
+    /// ISO 8601, UTC.
+    pub date: String,
+    /// How many commits hold it.
+    pub commits: usize,
+    pub in_head: bool,
+    /// Refs that reach the first commit.
+    pub refs: Vec<String>,
+    pub blob: String,
+}
+
+/// One place.
+#[derive(Serialize, JsonSchema)]
+pub struct JsonLocation {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub context: String,
+    /// Codecs the secret was decoded through (`utf-16`), outermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decoded: Vec<String>,
+}
+
+/// Counters.
+#[derive(Serialize, JsonSchema)]
+pub struct JsonSummary {
+    pub findings: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub commits: usize,
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
+    pub unreadable: usize,
+    pub suppressed: usize,
+    pub baselined: usize,
+    pub below_threshold: usize,
+    pub elapsed_ms: u64,
+}
+
+fn location(l: &Location) -> JsonLocation {
+    JsonLocation {
+        path: l.path.clone(),
+        line: l.line,
+        column: l.column,
+        end_line: l.end_line,
+        end_column: l.end_column,
+        context: l.context.clone(),
+        decoded: l
+            .provenance
+            .codecs()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    }
+}
+
+impl JsonFinding {
+    fn new(f: &Finding, report: &Report) -> JsonFinding {
+        let p = f.primary();
+        JsonFinding {
+            rule_id: f.rule_id.clone(),
+            rule_name: f.rule_name.clone(),
+            provider: f.provider.clone(),
+            severity: f.severity,
+            path: p.path.clone(),
+            line: p.line,
+            column: p.column,
+            end_line: p.end_line,
+            end_column: p.end_column,
+            secret: f.shown_secret(report.show_secrets).to_string(),
+            fingerprint: f.fingerprint.clone(),
+            context: p.context.clone(),
+            details: f.details.iter().cloned().collect(),
+            verified: f.verified,
+            source: f.place().as_str().to_string(),
+            history: f.history.as_deref().map(|h| JsonHistory {
+                commit: h.commit.clone(),
+                author: h.author.clone(),
+                date: h.date.clone(),
+                commits: h.commits,
+                in_head: h.in_head,
+                refs: h.refs.clone(),
+                blob: h.blob.clone(),
+            }),
+            locations: f.locations.iter().map(location).collect(),
+            rotate: report.checklist(f).steps(),
+        }
+    }
+}
+
+fn summary(report: &Report) -> JsonSummary {
+    let s = &report.stats;
+    JsonSummary {
+        findings: report.findings.len(),
+        files: s.files,
+        bytes: s.bytes,
+        commits: s.commits,
+        skipped_binary: s.skipped_binary,
+        skipped_large: s.skipped_large,
+        unreadable: s.unreadable,
+        suppressed: s.suppressed,
+        baselined: s.baselined,
+        below_threshold: s.below_threshold,
+        elapsed_ms: s.elapsed.as_millis() as u64,
+    }
+}
+
+/// The JSON Schema of the report, as committed under `schemas/`.
+pub fn schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(JsonReport))
+        .expect("a schema serializes");
+    s.push('\n');
+    s
+}
 
 pub struct Json;
 
@@ -16,69 +187,30 @@ impl Reporter for Json {
     /// Streams: one compact object per finding line, so 100,000 findings never become one
     /// in-memory document.
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "{{\n  \"version\": 1,\n  \"mode\": {},\n  \"findings\": [",
-            json!(report.mode)
-        )?;
+        write!(out, "{{\n  \"version\": 1,\n  \"mode\": ")?;
+        serde_json::to_writer(&mut *out, report.mode.name())?;
+        writeln!(out, ",\n  \"findings\": [")?;
         for (i, f) in report.findings.iter().enumerate() {
-            let details: Map<String, Value> = f
-                .details
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            let mut o = json!({
-                "rule_id": f.rule_id,
-                "rule_name": f.rule_name,
-                "provider": f.provider,
-                "severity": f.severity.as_str(),
-                "path": f.path,
-                "line": f.line,
-                "column": f.column,
-                "end_line": f.end_line,
-                "end_column": f.end_column,
-                "secret": f.shown_secret(report.show_secrets),
-                "fingerprint": f.fingerprint,
-                "context": f.line_text,
-                "details": details,
-                "verified": f.verified,
-                "source": f.origin.as_str(),
-                "rotate": report.rotate(f),
-            });
-            if let Some(h) = f.origin.history() {
-                let m = o.as_object_mut().expect("object literal");
-                m.insert("commit".into(), json!(h.commit));
-                m.insert("author".into(), json!(h.author));
-                m.insert("date".into(), json!(h.date));
-                m.insert("commits".into(), json!(h.commits));
-                m.insert("in_head".into(), json!(h.in_head));
-                m.insert("refs".into(), json!(h.refs));
-                m.insert("blob".into(), json!(h.blob));
-            }
             out.write_all(b"    ")?;
-            serde_json::to_writer(&mut *out, &o)?;
+            serde_json::to_writer(&mut *out, &JsonFinding::new(f, report))?;
             out.write_all(if i + 1 < report.findings.len() {
                 b",\n"
             } else {
                 b"\n"
             })?;
         }
-        let s = &report.stats;
-        let summary = json!({
-            "findings": report.findings.len(),
-            "files": s.files,
-            "bytes": s.bytes,
-            "commits": s.commits,
-            "skipped_binary": s.skipped_binary,
-            "skipped_large": s.skipped_large,
-            "unreadable": s.unreadable,
-            "suppressed": s.suppressed,
-            "baselined": s.baselined,
-            "below_threshold": s.below_threshold,
-            "elapsed_ms": s.elapsed.as_millis() as u64,
-        });
         write!(out, "  ],\n  \"summary\": ")?;
-        serde_json::to_writer_pretty(&mut *out, &summary)?;
+        serde_json::to_writer_pretty(&mut *out, &summary(report))?;
         writeln!(out, "\n}}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `schemas/keywarden-report.schema.json` is what the types above generate. Regenerate with
+    /// `KEYWARDEN_UPDATE_SCHEMAS=1 cargo test`.
+    #[test]
+    fn committed_report_schema_is_generated() {
+        crate::schema_check::check("schemas/keywarden-report.schema.json", &super::schema());
     }
 }

@@ -1,44 +1,34 @@
 //! Reporters: one module per format behind one small trait. A reporter gets the whole,
-//! sorted, filtered `Report` and writes it once.
+//! grouped, filtered `Report` and writes it once. Adding a format is one file here plus one
+//! variant in `Format` and one arm in `Format::reporter`.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
-use crate::cli::Format;
+use clap::ValueEnum;
+
+use crate::checklist::Checklist;
 use crate::finding::Finding;
+use crate::pipeline::Stats;
 use crate::rules::RuleSet;
-use crate::scan::Stats;
+use crate::source::ScanMode;
 
 pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
 
-/// Everything a reporter may show.
-pub struct Report<'a> {
-    pub findings: Vec<Finding>,
-    pub stats: Stats,
-    pub rules: &'a RuleSet,
-    pub show_secrets: bool,
-    /// `worktree`, `staged`, `history` or `range`.
-    pub mode: &'static str,
-    /// Repository root (or scanned directory) that SARIF URIs are relative to.
-    pub root: std::path::PathBuf,
-}
-
-impl Report<'_> {
-    /// The rotation checklist of a finding, computed when written so 100,000 findings do not
-    /// each carry a copy of their rule's steps.
-    pub fn rotate(&self, f: &Finding) -> Vec<String> {
-        self.rules
-            .get(&f.rule_id)
-            .map(|r| crate::rotation::checklist(r, &f.origin, &f.path))
-            .unwrap_or_default()
-    }
-}
-
-/// Writes a report in one format.
-pub trait Reporter {
-    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+/// Output formats the user can pick with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    /// GitHub Actions workflow commands: one `::error` annotation per finding location.
+    Github,
+    /// A markdown table for a CI job summary.
+    Markdown,
 }
 
 impl Format {
@@ -52,4 +42,31 @@ impl Format {
             Format::Markdown => Box::new(github::Summary),
         }
     }
+}
+
+/// Everything a reporter may show.
+pub struct Report<'a> {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub rules: &'a RuleSet,
+    pub show_secrets: bool,
+    pub mode: &'a ScanMode,
+    /// Repository root (or scanned directory) that SARIF URIs are relative to.
+    pub root: PathBuf,
+}
+
+impl Report<'_> {
+    /// The rotation checklist of a finding, computed when written so 100,000 findings do not
+    /// each carry a copy of their rule's steps.
+    pub fn checklist(&self, f: &Finding) -> Checklist {
+        self.rules
+            .get(&f.rule_id)
+            .map(|r| Checklist::for_finding(r, f))
+            .unwrap_or_default()
+    }
+}
+
+/// Writes a report in one format.
+pub trait Reporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }

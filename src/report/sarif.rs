@@ -1,17 +1,29 @@
-//! SARIF 2.1.0 shaped for GitHub code scanning: one run, every rule that can fire with its
-//! checklist as help, one location per result relative to `%SRCROOT%`, GitHub's own line hash
-//! plus our content fingerprint, `security-severity` on rules, and a separate automation
-//! category for history scans so tree and history uploads do not replace each other.
+//! SARIF 2.1.0 shaped for GitHub code scanning, built with serde-sarif's types (generated from
+//! the SARIF schema, so a field of the wrong shape does not compile): one run, every rule that
+//! can fire with its checklist as help, one result per location relative to `%SRCROOT%`,
+//! GitHub's own line hash plus our content fingerprint, `security-severity` on rules, and a
+//! separate automation category for history scans so tree and history uploads do not replace
+//! each other.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::Path;
 
 use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Location as SarifLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif as SarifLog, Tool,
+    ToolComponent,
+};
 
 use super::{Report, Reporter};
-use crate::finding::Finding;
-use crate::rules::{Rule, Severity};
+use crate::checklist::Checklist;
+use crate::chunk::Place;
+use crate::finding::{Finding, Location};
+use crate::rules::{Rule, RuleKind};
+use crate::severity::Severity;
+use crate::source::ScanMode;
 
 /// GitHub rejects runs with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
@@ -20,11 +32,11 @@ pub const FINGERPRINT_KEY: &str = "keywarden/secretId/v1";
 
 pub struct Sarif;
 
-fn level(sev: Severity) -> &'static str {
+fn level(sev: Severity) -> ResultLevel {
     match sev {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low => ResultLevel::Note,
     }
 }
 
@@ -39,33 +51,45 @@ fn security_severity(sev: Severity) -> &'static str {
 }
 
 fn precision(rule: &Rule) -> &'static str {
-    if rule.spec.validate.is_some() {
-        "very-high"
-    } else if rule.pack == "generic" {
-        "medium"
-    } else {
-        "high"
+    match rule.kind {
+        _ if rule.spec.validate.is_some() => "very-high",
+        RuleKind::Generic => "medium",
+        RuleKind::Provider | RuleKind::File => "high",
     }
 }
 
-fn rule_descriptor(rule: &Rule) -> Value {
-    let mut steps = Vec::new();
-    if !rule.spec.rotate.revoke_url.is_empty() {
-        steps.push(format!(
-            "Open {} to manage and revoke this key.",
-            rule.spec.rotate.revoke_url
-        ));
+fn message(text: String, markdown: Option<String>) -> MultiformatMessageString {
+    match markdown {
+        Some(md) => MultiformatMessageString::builder()
+            .text(text)
+            .markdown(md)
+            .build(),
+        None => MultiformatMessageString::builder().text(text).build(),
     }
-    steps.extend(rule.spec.rotate.steps.iter().cloned());
-    let numbered: Vec<String> = steps
+}
+
+fn bag(tags: Option<Vec<String>>, props: BTreeMap<String, Value>) -> PropertyBag {
+    match tags {
+        Some(t) => PropertyBag::builder()
+            .tags(t)
+            .additional_properties(props)
+            .build(),
+        None => PropertyBag::builder().additional_properties(props).build(),
+    }
+}
+
+fn rule_descriptor(rule: &Rule) -> ReportingDescriptor {
+    let numbered: Vec<String> = Checklist::for_rule(rule)
+        .steps()
         .iter()
         .enumerate()
         .map(|(i, s)| format!("{}. {s}", i + 1))
         .collect();
     let text = format!(
-        "{}\n\nRotation checklist:\n{}\n\nWhere it was found matters: a staged key has not left the machine (unstage it and move it to an environment variable); a key in pushed history must be treated as compromised (rotate first, then purge history with git filter-repo and force-push).",
+        "{}\n\nRotation checklist:\n{}\n\n{}",
         rule.spec.description,
-        numbered.join("\n")
+        numbered.join("\n"),
+        crate::checklist::PLACES_TEXT
     );
     let mut markdown = format!(
         "**{}**\n\n{}\n\n### Rotation checklist\n\n",
@@ -75,7 +99,8 @@ fn rule_descriptor(rule: &Rule) -> Value {
         markdown.push_str(s);
         markdown.push('\n');
     }
-    markdown.push_str("\n### Where it was found\n\n- **Staged**: it has not left this machine. Unstage it, read the value from an environment variable referenced by name, add `.env` to `.gitignore`.\n- **Pushed history**: treat it as compromised. Rotate first, then purge with `git filter-repo --replace-text`, force-push every ref that reaches it and ask collaborators to re-clone.\n");
+    markdown.push_str("\n### Where it was found\n\n");
+    markdown.push_str(crate::checklist::PLACES_MARKDOWN);
     if !rule.spec.references.is_empty() {
         markdown.push_str("\n### References\n\n");
         for r in &rule.spec.references {
@@ -92,19 +117,38 @@ fn rule_descriptor(rule: &Rule) -> Value {
         tags.push(provider);
     }
     tags.truncate(10);
-    json!({
-        "id": rule.id(),
-        "name": rule.spec.name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(capitalize).collect::<String>(),
-        "shortDescription": {"text": rule.spec.name},
-        "fullDescription": {"text": if rule.spec.description.is_empty() { &rule.spec.name } else { &rule.spec.description }},
-        "help": {"text": text, "markdown": markdown},
-        "defaultConfiguration": {"level": level(rule.spec.severity)},
-        "properties": {
-            "tags": tags,
-            "precision": precision(rule),
-            "security-severity": security_severity(rule.spec.severity),
-        }
-    })
+    let name: String = rule
+        .spec
+        .name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(capitalize)
+        .collect();
+    let full = if rule.spec.description.is_empty() {
+        rule.spec.name.clone()
+    } else {
+        rule.spec.description.clone()
+    };
+    let props = BTreeMap::from([
+        ("precision".to_string(), json!(precision(rule))),
+        (
+            "security-severity".to_string(),
+            json!(security_severity(rule.spec.severity)),
+        ),
+    ]);
+    ReportingDescriptor::builder()
+        .id(rule.id())
+        .name(name)
+        .short_description(message(rule.spec.name.clone(), None))
+        .full_description(message(full, None))
+        .help(message(text, Some(markdown)))
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level(rule.spec.severity)))
+                .build(),
+        )
+        .properties(bag(Some(tags), props))
+        .build()
 }
 
 fn capitalize(w: &str) -> String {
@@ -127,21 +171,86 @@ pub fn uri_of(path: &str) -> String {
     out
 }
 
-/// A finding's path relative to the repository root, with `/` separators.
-fn relative_to_root(f: &Finding, root: &Path) -> String {
-    if f.origin.history().is_some() {
-        return f.path.clone();
+/// A location's path relative to the repository root, with `/` separators.
+fn relative_to_root(l: &Location, root: &Path) -> String {
+    if l.provenance.place() != Place::Worktree {
+        return l.path.clone();
     }
-    let p = Path::new(&f.path);
+    let p = Path::new(&l.path);
     let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     abs.strip_prefix(root)
         .map(|r| r.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| f.path.clone())
+        .unwrap_or_else(|_| l.path.clone())
+}
+
+/// One result per location: code scanning shows a result at one place.
+fn result(f: &Finding, l: &Location, report: &Report, rule_index: usize) -> SarifResult {
+    let uri = relative_to_root(l, &report.root);
+    let mut fingerprints = BTreeMap::new();
+    if let Some(h) = &l.line_hash {
+        fingerprints.insert("primaryLocationLineHash".to_string(), h.clone());
+    }
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    let mut props = BTreeMap::new();
+    props.insert("source".to_string(), json!(l.provenance.place().as_str()));
+    let codecs = l.provenance.codecs();
+    if !codecs.is_empty() {
+        props.insert("decoded".to_string(), json!(codecs));
+    }
+    if let Some(h) = &f.history {
+        props.insert("commit".to_string(), json!(h.commit));
+        props.insert("author".to_string(), json!(h.author));
+        props.insert("date".to_string(), json!(h.date));
+        props.insert("inHead".to_string(), json!(h.in_head));
+        props.insert("refs".to_string(), json!(h.refs));
+    }
+    for (k, v) in &f.details {
+        props.insert(k.clone(), json!(v));
+    }
+    let mut text = match &f.secret {
+        None => format!("{}: {}. The rule help lists what to do.", f.rule_name, uri),
+        Some(s) => format!(
+            "{} in {}. The secret ({}) must be rotated; the rule help lists the steps.",
+            f.rule_name,
+            uri,
+            s.shown(report.show_secrets)
+        ),
+    };
+    if let Some(h) = &f.history {
+        text.push_str(&format!(" First committed in {}.", h.commit));
+    }
+    let region = Region::builder()
+        .start_line(l.line as i64)
+        .start_column(l.column as i64)
+        .end_line(l.end_line as i64)
+        .end_column(l.end_column as i64)
+        .build();
+    let physical = PhysicalLocation::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(uri_of(&uri))
+                .uri_base_id("%SRCROOT%")
+                .build(),
+        )
+        .region(region)
+        .build();
+    SarifResult::builder()
+        .rule_id(f.rule_id.clone())
+        .rule_index(rule_index as i64)
+        .level(level(f.severity))
+        .message(Message::builder().text(text).build())
+        .locations(vec![
+            SarifLocation::builder().physical_location(physical).build(),
+        ])
+        .partial_fingerprints(fingerprints)
+        .properties(bag(None, props))
+        .build()
 }
 
 impl Reporter for Sarif {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let rules: Vec<Value> = report.rules.rules.iter().map(rule_descriptor).collect();
+        let rules: Vec<ReportingDescriptor> =
+            report.rules.rules.iter().map(rule_descriptor).collect();
         let index: HashMap<&str, usize> = report
             .rules
             .rules
@@ -149,242 +258,64 @@ impl Reporter for Sarif {
             .enumerate()
             .map(|(i, r)| (r.id(), i))
             .collect();
-        let mut findings: Vec<&Finding> = report.findings.iter().collect();
-        if findings.len() > MAX_RESULTS {
-            findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-            findings.truncate(MAX_RESULTS);
-            eprintln!(
-                "warning: {} findings exceed GitHub's {MAX_RESULTS} results per run; the SARIF keeps the {MAX_RESULTS} most severe",
-                report.findings.len()
-            );
-        }
-        let results: Vec<Value> = findings
+        let mut places: Vec<(&Finding, &Location)> = report
+            .findings
             .iter()
-            .map(|f| {
-                let uri = relative_to_root(f, &report.root);
-                let mut fingerprints = serde_json::Map::new();
-                if let Some(h) = &f.line_hash {
-                    fingerprints.insert("primaryLocationLineHash".into(), json!(h));
-                }
-                fingerprints.insert(FINGERPRINT_KEY.into(), json!(f.fingerprint));
-                let mut props = serde_json::Map::new();
-                props.insert("source".into(), json!(f.origin.as_str()));
-                if let Some(h) = f.origin.history() {
-                    props.insert("commit".into(), json!(h.commit));
-                    props.insert("author".into(), json!(h.author));
-                    props.insert("date".into(), json!(h.date));
-                    props.insert("inHead".into(), json!(h.in_head));
-                    props.insert("refs".into(), json!(h.refs));
-                }
-                for (k, v) in &f.details {
-                    props.insert(k.clone(), json!(v));
-                }
-                let mut message = if f.secret.is_empty() {
-                    format!("{}: {}. The rule help lists what to do.", f.rule_name, uri)
-                } else {
-                    format!(
-                        "{} in {}. The secret ({}) must be rotated; the rule help lists the steps.",
-                        f.rule_name,
-                        uri,
-                        f.shown_secret(report.show_secrets)
-                    )
-                };
-                if let Some(h) = f.origin.history() {
-                    message.push_str(&format!(" First committed in {}.", h.commit));
-                }
-                json!({
-                    "ruleId": f.rule_id,
-                    "ruleIndex": index.get(f.rule_id.as_str()).copied().unwrap_or(0),
-                    "level": level(f.severity),
-                    "message": {"text": message},
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": uri_of(&uri), "uriBaseId": "%SRCROOT%"},
-                            "region": {
-                                "startLine": f.line,
-                                "startColumn": f.column,
-                                "endLine": f.end_line,
-                                "endColumn": f.end_column,
-                            }
-                        }
-                    }],
-                    "partialFingerprints": fingerprints,
-                    "properties": props,
-                })
+            .flat_map(|f| f.locations.iter().map(move |l| (f, l)))
+            .collect();
+        if places.len() > MAX_RESULTS {
+            let total = places.len();
+            places.sort_by_key(|(f, _)| std::cmp::Reverse(f.severity));
+            places.truncate(MAX_RESULTS);
+            crate::messages::warn(format!(
+                "{total} findings exceed GitHub's {MAX_RESULTS} results per run; the SARIF keeps the {MAX_RESULTS} most severe"
+            ));
+        }
+        let results: Vec<SarifResult> = places
+            .iter()
+            .map(|(f, l)| {
+                let i = index.get(f.rule_id.as_str()).copied().unwrap_or(0);
+                result(f, l, report, i)
             })
             .collect();
         let root_uri = format!(
             "file://{}/",
             uri_of(report.root.to_string_lossy().trim_end_matches('/'))
         );
-        let category = if matches!(report.mode, "history") {
+        let category = if matches!(report.mode, ScanMode::History { .. }) {
             "keywarden-history/"
         } else {
             "keywarden/"
         };
-        let doc = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "keywarden",
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules,
-                }},
-                "automationDetails": {"id": category},
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }]
-        });
-        // The document goes through serde-sarif's types (generated from the SARIF schema), so a
-        // field of the wrong shape fails here rather than at GitHub's upload.
-        let typed: serde_sarif::sarif::Sarif =
-            serde_json::from_value(doc).map_err(io::Error::other)?;
-        serde_json::to_writer(&mut *out, &typed)?;
+        let driver = ToolComponent::builder()
+            .name("keywarden")
+            .semantic_version(env!("CARGO_PKG_VERSION"))
+            .information_uri(env!("CARGO_PKG_REPOSITORY"))
+            .rules(rules)
+            .build();
+        let run = Run::builder()
+            .tool(Tool::builder().driver(driver).build())
+            .automation_details(RunAutomationDetails::builder().id(category).build())
+            .original_uri_base_ids(BTreeMap::from([(
+                "%SRCROOT%".to_string(),
+                ArtifactLocation::builder().uri(root_uri).build(),
+            )]))
+            .column_kind(json!("unicodeCodePoints"))
+            .results(results)
+            .build();
+        let doc = SarifLog::builder()
+            .schema("https://json.schemastore.org/sarif-2.1.0.json")
+            .version(json!("2.1.0"))
+            .runs(vec![run])
+            .build();
+        serde_json::to_writer(&mut *out, &doc)?;
         writeln!(out)
     }
-}
-
-/// GitHub's `primaryLocationLineHash` for the given 1-based lines of `text`: a rolling hash over
-/// the first 100 characters (UTF-16 code units) of each line, ignoring spaces and tabs, with
-/// CR, LF and CRLF read as one line end; `:n` counts earlier lines with the same hash.
-pub fn line_hashes(text: &[u8], wanted: &[usize]) -> HashMap<usize, String> {
-    const BLOCK: usize = 100;
-    const MOD: u64 = 37;
-    let first_mod = (0..BLOCK).fold(1u64, |acc, _| acc.wrapping_mul(MOD));
-    let mut window = [0u32; BLOCK];
-    let mut line_numbers = [0usize; BLOCK]; // 0 = no line starts here
-    let mut hash = 0u64;
-    let mut index = 0usize;
-    let mut line_number = 0usize;
-    let mut line_start = true;
-    let mut prev_cr = false;
-    let mut counts: HashMap<u64, usize> = HashMap::new();
-    let mut out = HashMap::new();
-    let max_wanted = wanted.iter().copied().max().unwrap_or(0);
-    let wanted: std::collections::HashSet<usize> = wanted.iter().copied().collect();
-
-    let mut emit = |hash: u64, line: usize, out: &mut HashMap<usize, String>| {
-        let n = counts.entry(hash).or_insert(0);
-        *n += 1;
-        if wanted.contains(&line) {
-            out.insert(line, format!("{hash:x}:{n}"));
-        }
-    };
-    let update = |c: u32, hash: &mut u64, index: &mut usize, window: &mut [u32; BLOCK]| {
-        let begin = window[*index];
-        window[*index] = c;
-        *hash = MOD
-            .wrapping_mul(*hash)
-            .wrapping_add(c as u64)
-            .wrapping_sub(first_mod.wrapping_mul(begin as u64));
-        *index = (*index + 1) % BLOCK;
-    };
-
-    let decoded = String::from_utf8_lossy(text);
-    let units = decoded
-        .encode_utf16()
-        .map(u32::from)
-        .chain(std::iter::once(65535u32));
-    for unit in units {
-        let mut c = unit;
-        if c == ' ' as u32 || c == '\t' as u32 || (prev_cr && c == '\n' as u32) {
-            prev_cr = false;
-            continue;
-        }
-        if c == '\r' as u32 {
-            c = '\n' as u32;
-            prev_cr = true;
-        } else {
-            prev_cr = false;
-        }
-        if line_numbers[index] != 0 {
-            emit(hash, line_numbers[index], &mut out);
-            line_numbers[index] = 0;
-        }
-        if line_start {
-            line_start = false;
-            line_number += 1;
-            line_numbers[index] = line_number;
-            if line_number > max_wanted + BLOCK {
-                break;
-            }
-        }
-        if c == '\n' as u32 {
-            line_start = true;
-        }
-        update(c, &mut hash, &mut index, &mut window);
-    }
-    for _ in 0..BLOCK {
-        if line_numbers[index] != 0 {
-            emit(hash, line_numbers[index], &mut out);
-            line_numbers[index] = 0;
-        }
-        update(0, &mut hash, &mut index, &mut window);
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Known values from an independent re-statement of github/codeql-action's
-    /// `src/fingerprints.ts` (BigInt arithmetic over UTF-16 code units).
-    #[test]
-    fn line_hash_matches_known_values() {
-        let cases: &[(&str, &[(usize, &str)])] = &[
-            (
-                "const a = 1;\nconst key = \"FAKE\";\n\treturn a;\n",
-                &[
-                    (1, "f91e094f34129779:1"),
-                    (2, "f4e307ca2f13d6ea:1"),
-                    (3, "50098a4d687f1911:1"),
-                ],
-            ),
-            (
-                "line one\r\nline two\r\n\r\nlast",
-                &[
-                    (1, "563d4fcfb497e9fd:1"),
-                    (2, "ca43cd64b1718ae1:1"),
-                    (3, "2bafa474670c5ca1:1"),
-                    (4, "58429ecce5a8d0db:1"),
-                ],
-            ),
-            (
-                "\tnamé = 'FAKE' // ✓ 𝄞\nzweite Zeile\n",
-                &[(1, "c875994e3719e3da:1"), (2, "900e990e52785fe2:1")],
-            ),
-            (&"x".repeat(250), &[]),
-            (
-                "dup\ndup\ndup\n",
-                &[
-                    (1, "ce684366d1b6d674:1"),
-                    (2, "5676b622f2c12429:1"),
-                    (3, "8cc409fcab63c38e:1"),
-                ],
-            ),
-        ];
-        for (text, want) in cases {
-            let lines: Vec<usize> = want.iter().map(|(l, _)| *l).collect();
-            let got = line_hashes(text.as_bytes(), &lines);
-            for (line, hash) in *want {
-                assert_eq!(
-                    got.get(line).map(String::as_str),
-                    Some(*hash),
-                    "line {line} of {text:?}"
-                );
-            }
-        }
-        let long = format!("{}\ny = 1\n", "x".repeat(250));
-        assert_eq!(
-            line_hashes(long.as_bytes(), &[1, 2])[&2],
-            "17ab1ef2caecdd1c:1"
-        );
-        assert_eq!(line_hashes(long.as_bytes(), &[1])[&1], "52b56201ffb58620:1");
-    }
 
     #[test]
     fn uris_are_percent_encoded_relative_paths() {

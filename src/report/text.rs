@@ -1,12 +1,13 @@
-//! Text for people: each finding with its place, redacted secret and context, decoded facts,
-//! and its rotation checklist; then a summary line and how to proceed.
+//! Text for people: each secret once, with every place it was found, its redacted value and
+//! context, decoded facts and one rotation checklist; then a summary line and how to proceed.
 
 use std::io::{self, Write};
 
 use owo_colors::OwoColorize;
 
 use super::{Report, Reporter};
-use crate::rules::Severity;
+use crate::severity::Severity;
+use crate::source::ScanMode;
 
 pub struct Text {
     pub color: bool,
@@ -31,7 +32,6 @@ impl Text {
 impl Reporter for Text {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for f in &report.findings {
-            let place = format!("{}:{}:{}", f.path, f.line, f.column);
             writeln!(
                 out,
                 "{} {} {}",
@@ -39,21 +39,32 @@ impl Reporter for Text {
                 self.paint(&f.rule_id, |s| s.bold().to_string()),
                 f.rule_name
             )?;
-            writeln!(
-                out,
-                "  at      {}",
-                self.paint(&place, |s| s.green().to_string())
-            )?;
-            if !f.secret.is_empty() {
-                writeln!(out, "  secret  {}", f.shown_secret(report.show_secrets))?;
+            for (i, l) in f.locations.iter().enumerate() {
+                let place = format!("{}:{}:{}", l.path, l.line, l.column);
+                let codecs = l.provenance.codecs();
+                let via = if codecs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (decoded: {})", codecs.join(" → "))
+                };
+                writeln!(
+                    out,
+                    "  {:<7} {}{via}",
+                    if i == 0 { "at" } else { "also at" },
+                    self.paint(&place, |s| s.green().to_string())
+                )?;
             }
-            if !f.line_text.trim().is_empty() {
-                writeln!(out, "  line    {}", f.line_text.trim())?;
+            if let Some(secret) = &f.secret {
+                writeln!(out, "  secret  {}", secret.shown(report.show_secrets))?;
+            }
+            let context = f.primary().context.trim();
+            if !context.is_empty() {
+                writeln!(out, "  line    {context}")?;
             }
             for (k, v) in &f.details {
                 writeln!(out, "  {k:<7} {v}")?;
             }
-            if let Some(h) = f.origin.history() {
+            if let Some(h) = &f.history {
                 writeln!(out, "  commit  {} by {} on {}", h.commit, h.author, h.date)?;
                 let refs = if h.refs.is_empty() {
                     "none (unreachable object)".to_string()
@@ -68,7 +79,7 @@ impl Reporter for Text {
                 )?;
             }
             writeln!(out, "  {}", self.paint("rotate:", |s| s.bold().to_string()))?;
-            for (i, step) in report.rotate(f).iter().enumerate() {
+            for (i, step) in report.checklist(f).steps().iter().enumerate() {
                 writeln!(out, "    {}. {step}", i + 1)?;
             }
             writeln!(out)?;
@@ -105,15 +116,21 @@ impl Reporter for Text {
         writeln!(out, "keywarden: {}", parts.join(", "))?;
         if !report.findings.is_empty() {
             let how = match report.mode {
-                "staged" => {
-                    "To proceed: unstage the file (`git restore --staged PATH`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line."
+                ScanMode::Staged => {
+                    let mut paths: Vec<&str> = report
+                        .findings
+                        .iter()
+                        .flat_map(|f| f.locations.iter().map(|l| l.path.as_str()))
+                        .collect();
+                    paths.sort();
+                    paths.dedup();
+                    format!(
+                        "To proceed: unstage the file (`git restore --staged {}`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line.",
+                        paths.join(" ")
+                    )
                 }
-                "history" | "range" => {
-                    "These secrets are in committed history: rotate them first, then purge history as the checklist says."
-                }
-                _ => {
-                    "Move each value to an environment variable referenced by name or a secret manager, and rotate any key that was ever committed or shared. If one is a fake, add `keywarden:allow` in a comment on that line."
-                }
+                m if m.is_committed() => "These secrets are in committed history: rotate them first, then purge history as the checklist says.".to_string(),
+                _ => "Move each value to an environment variable referenced by name or a secret manager, and rotate any key that was ever committed or shared. If one is a fake, add `keywarden:allow` in a comment on that line.".to_string(),
             };
             writeln!(out, "{how}")?;
         }

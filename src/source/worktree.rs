@@ -1,18 +1,21 @@
 //! Files on disk: the `ignore` walker lists regular files (honouring .gitignore and .ignore,
-//! skipping .git/ but not dotfiles such as `.env`), then rayon reads and scans them. FIFOs,
-//! sockets and devices are never opened; a file that cannot be read is a warning and a count.
+//! skipping .git/ but not dotfiles such as `.env`); each is read on demand. FIFOs, sockets and
+//! devices are never opened. Files a file rule is about get their git and mode facts here, and
+//! secret-bearing files an ignore rule hid beside walked ones are listed for the file rules only
+//! (their permissions still matter).
 
+use std::collections::HashSet;
 use std::fs::File;
-use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::Read as _;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
-use rayon::prelude::*;
 
-use crate::finding::Origin;
-use crate::matcher::Matcher;
-use crate::scan::{Outcome, Stats, scan_chunk};
+use super::{Read, Skip, Source};
+use crate::chunk::{Chunk, Provenance};
+use crate::hygiene::FileMeta;
+use crate::rules::RuleSet;
 
 /// How the walk behaves; resolved from flags and config.
 #[derive(Debug, Clone)]
@@ -27,10 +30,80 @@ pub struct WalkOptions {
 pub struct Target {
     pub path: PathBuf,
     pub display: String,
+    pub meta: Option<FileMeta>,
+    /// False for a file listed for the file rules only.
+    pub content: bool,
+}
+
+/// The files under some roots.
+pub struct Worktree {
+    targets: Vec<Target>,
+    max_file_size: u64,
+}
+
+impl Worktree {
+    /// Walk `roots`, keep the paths `admit` accepts, and attach file facts for the file rules
+    /// of `rules`; `root` is the repository root (or scanned directory). Returns the walk's
+    /// warnings too.
+    pub fn new(
+        roots: &[PathBuf],
+        opts: &WalkOptions,
+        rules: &RuleSet,
+        root: &Path,
+        admit: impl Fn(&Target) -> bool,
+    ) -> (Worktree, Vec<String>) {
+        let (mut targets, warnings) = walk(roots, opts);
+        targets.retain(|t| admit(t));
+        attach_file_meta(rules, &mut targets, root);
+        (
+            Worktree {
+                targets,
+                max_file_size: opts.max_file_size,
+            },
+            warnings,
+        )
+    }
+
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+}
+
+impl Source for Worktree {
+    type Item = Target;
+    type Reader = ();
+
+    fn items(&self) -> &[Target] {
+        &self.targets
+    }
+
+    fn reader(&self) {}
+
+    fn read(&self, _: &mut (), t: &Target) -> Read {
+        match read_regular(&t.path, self.max_file_size) {
+            Ok(bytes) => Read::Chunk {
+                chunk: Chunk {
+                    bytes,
+                    path: t.display.clone(),
+                    provenance: Provenance::File,
+                },
+                meta: t.meta.clone(),
+                content: t.content,
+            },
+            Err(ReadError::NotRegular) => Read::Skip(Skip::NotRegular),
+            Err(ReadError::TooLarge(n)) => Read::Skip(Skip::TooLarge(format!(
+                "{}: skipped, {n} bytes is over --max-file-size ({})",
+                t.display, self.max_file_size
+            ))),
+            Err(ReadError::Io(e)) => {
+                Read::Skip(Skip::Unreadable(format!("{}: cannot read: {e}", t.display)))
+            }
+        }
+    }
 }
 
 /// The regular files under `roots`, sorted, plus the warnings the walk raised.
-pub fn targets(roots: &[PathBuf], opts: &WalkOptions) -> (Vec<Target>, Vec<String>) {
+fn walk(roots: &[PathBuf], opts: &WalkOptions) -> (Vec<Target>, Vec<String>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let Some((first, rest)) = roots.split_first() else {
@@ -60,13 +133,117 @@ pub fn targets(roots: &[PathBuf], opts: &WalkOptions) -> (Vec<Target>, Vec<Strin
                 out.push(Target {
                     display: display_path(e.path()),
                     path: e.into_path(),
+                    meta: None,
+                    content: true,
                 });
             }
-            Err(err) => warnings.push(format!("warning: {err}")),
+            Err(err) => warnings.push(format!("{err}")),
         }
     }
     out.sort_by(|a, b| a.display.cmp(&b.display));
     (out, warnings)
+}
+
+/// File facts for the walked files a file rule is about, plus secret-bearing files an ignore
+/// rule hid in the same directories. The repository and its index are opened only when some
+/// file name is a candidate, which most scans never have.
+fn attach_file_meta(rules: &RuleSet, targets: &mut Vec<Target>, root: &Path) {
+    if !rules.rules.iter().any(|r| r.file_check().is_some()) {
+        return;
+    }
+    let interesting = |rel: &str| rules.rules.iter().any(|r| r.file_matches(rel));
+    let name_of = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut candidates: Vec<usize> = Vec::new();
+    let mut dirs: HashSet<PathBuf> = HashSet::new();
+    for (i, t) in targets.iter().enumerate() {
+        dirs.insert(t.path.parent().map(Path::to_path_buf).unwrap_or_default());
+        if interesting(&name_of(&t.path)) || interesting(&t.display) {
+            candidates.push(i);
+        }
+    }
+    let walked: HashSet<PathBuf> = targets.iter().map(|t| t.path.clone()).collect();
+    let mut hidden = Vec::new();
+    for dir in dirs {
+        let here = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir.as_path()
+        };
+        let Ok(entries) = std::fs::read_dir(here) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = if dir.as_os_str().is_empty() {
+                PathBuf::from(e.file_name())
+            } else {
+                dir.join(e.file_name())
+            };
+            if walked.contains(&path)
+                || !e.file_type().is_ok_and(|t| t.is_file())
+                || !interesting(&e.file_name().to_string_lossy())
+            {
+                continue;
+            }
+            hidden.push(Target {
+                display: display_path(&path),
+                path,
+                meta: None,
+                content: false,
+            });
+        }
+    }
+    if candidates.is_empty() && hidden.is_empty() {
+        return;
+    }
+    let repo = gix::discover(root).ok();
+    let workdir = repo.as_ref().and_then(|r| {
+        r.workdir()
+            .map(|w| std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()))
+    });
+    let index = repo.as_ref().and_then(|r| r.index_or_empty().ok());
+    let facts = |t: &Target, not_ignored: bool| -> Option<FileMeta> {
+        let abs = std::fs::canonicalize(&t.path).unwrap_or_else(|_| t.path.clone());
+        let rel = match &workdir {
+            Some(w) => abs
+                .strip_prefix(w)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| abs.to_string_lossy().into_owned()),
+            None => t
+                .path
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string(),
+        };
+        if !interesting(&rel) {
+            return None;
+        }
+        let tracked = index
+            .as_ref()
+            .is_some_and(|idx| idx.entry_by_path(rel.as_str().into()).is_some());
+        let mode = std::fs::symlink_metadata(&t.path)
+            .ok()
+            .map(|m| m.permissions().mode());
+        Some(FileMeta {
+            rel,
+            tracked,
+            not_ignored,
+            mode,
+        })
+    };
+    for i in candidates {
+        targets[i].meta = facts(&targets[i], true);
+    }
+    for mut t in hidden {
+        t.meta = facts(&t, false);
+        if t.meta.is_some() {
+            targets.push(t);
+        }
+    }
+    targets.sort_by(|a, b| a.display.cmp(&b.display));
 }
 
 /// A path as reports show it: as walked, without a leading `./`.
@@ -75,76 +252,37 @@ pub fn display_path(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-/// Why a file was not scanned.
+/// Why a file could not be read.
 #[derive(Debug)]
-pub enum Skip {
+enum ReadError {
     NotRegular,
     TooLarge(u64),
-    Unreadable(std::io::Error),
+    Io(std::io::Error),
 }
 
 /// Read a regular file without following it into a FIFO or device: open non-blocking, check
 /// the type on the open handle, read once into a buffer sized from its metadata.
-pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Skip> {
+fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(Skip::Unreadable)?;
-    let meta = file.metadata().map_err(Skip::Unreadable)?;
+        .map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.file_type().is_file() {
-        return Err(Skip::NotRegular);
+        return Err(ReadError::NotRegular);
     }
     if meta.len() > max {
-        return Err(Skip::TooLarge(meta.len()));
+        return Err(ReadError::TooLarge(meta.len()));
     }
     let mut buf = Vec::with_capacity(meta.len() as usize + 1);
     // The file may grow while we read: never read past the size limit.
     (&file as &File)
         .take(max + 1)
         .read_to_end(&mut buf)
-        .map_err(Skip::Unreadable)?;
+        .map_err(ReadError::Io)?;
     if buf.len() as u64 > max {
-        return Err(Skip::TooLarge(buf.len() as u64));
+        return Err(ReadError::TooLarge(buf.len() as u64));
     }
     Ok(buf)
-}
-
-/// Scan every target in parallel; warnings go to stderr as they happen.
-pub fn scan(matcher: &Matcher, targets: &[Target], opts: &WalkOptions, quiet: bool) -> Outcome {
-    let outcomes: Vec<Outcome> = targets
-        .par_iter()
-        .map(|t| match read_regular(&t.path, opts.max_file_size) {
-            Ok(data) => scan_chunk(matcher, &t.display, &data, &Origin::Worktree),
-            Err(skip) => {
-                let mut stats = Stats::default();
-                match skip {
-                    Skip::NotRegular => {}
-                    Skip::TooLarge(n) => {
-                        stats.skipped_large = 1;
-                        if !quiet {
-                            eprintln!(
-                                "warning: {}: skipped, {n} bytes is over --max-file-size ({})",
-                                t.display, opts.max_file_size
-                            );
-                        }
-                    }
-                    Skip::Unreadable(e) => {
-                        stats.unreadable = 1;
-                        eprintln!("warning: {}: cannot read: {e}", t.display);
-                    }
-                }
-                Outcome {
-                    findings: Vec::new(),
-                    stats,
-                }
-            }
-        })
-        .collect();
-    let mut total = Outcome::default();
-    for o in outcomes {
-        total.stats.add(&o.stats);
-        total.findings.extend(o.findings);
-    }
-    total
 }

@@ -1,6 +1,7 @@
 //! The commit graph and the tree DAG of the part of a repository a scan covers.
 
 use super::*;
+use rayon::prelude::*;
 
 /// A tree's entries, subtrees apart from blobs so walking for reachability never looks a blob
 /// up as a tree.
@@ -260,14 +261,14 @@ pub(super) fn tips(repo: &gix::Repository) -> Result<Vec<(String, ObjectId)>> {
         let mut r = match r {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("warning: unreadable ref: {e}");
+                crate::messages::warn(format!("unreadable ref: {e}"));
                 continue;
             }
         };
         let name = r.name().as_bstr().to_string();
         match r.peel_to_id() {
             Ok(id) => out.push((name, id.detach())),
-            Err(e) => eprintln!("warning: ref {name}: cannot resolve: {e}"),
+            Err(e) => crate::messages::warn(format!("ref {name}: cannot resolve: {e}")),
         }
     }
     if let Ok(id) = repo.head_id() {

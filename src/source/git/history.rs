@@ -1,82 +1,97 @@
-//! `--history`: scan each unique blob once, then attach provenance to each secret.
+//! `--history`, and the blob listing every commit-walking source shares: each unique blob is
+//! read once; after matching, provenance is attached to each secret.
 
 use super::graph::*;
 use super::*;
+use crate::finding::{HistoryInfo, Location};
 
-/// A progress line on stderr, redrawn in place; silent unless enabled.
-struct Progress {
-    enabled: bool,
-    commits: usize,
-    total: usize,
-    done: std::sync::atomic::AtomicUsize,
-    bytes: std::sync::atomic::AtomicU64,
-    started: std::time::Instant,
+/// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
+/// provenance afterwards. `--history`, `--range` and `--pre-push` are all this.
+pub struct Blobs {
+    pub(super) repo: gix::ThreadSafeRepository,
+    pub(super) graph: Graph,
+    /// (blob, path at its first commit), sorted so revisions of one file are read together.
+    pub(super) items: Vec<(ObjectId, String)>,
+    /// Refs reported as reaching a secret's first commit.
+    pub(super) refs: Vec<(String, ObjectId)>,
+    pub(super) head: Option<ObjectId>,
+    /// For ranges: blobs at each path on the base side; a secret already there is not new.
+    pub(super) base_paths: HashMap<String, Vec<ObjectId>>,
+    pub(super) max_file_size: u64,
 }
 
-impl Progress {
-    fn tick(&self, bytes: u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        let done = self.done.fetch_add(1, Relaxed) + 1;
-        let bytes = self.bytes.fetch_add(bytes, Relaxed) + bytes;
-        if self.enabled && (done % 256 == 0 || done == self.total) {
-            let secs = self.started.elapsed().as_secs_f64().max(0.001);
-            eprint!(
-                "\r\x1b[2Kkeywarden: {} commits walked, {done}/{} blobs scanned, {:.1} MiB ({:.0} MiB/s)",
-                self.commits,
-                self.total,
-                bytes as f64 / 1048576.0,
-                bytes as f64 / 1048576.0 / secs
-            );
-            if done == self.total {
-                eprintln!();
-            }
+impl Blobs {
+    pub(super) fn new(
+        repo: gix::Repository,
+        graph: Graph,
+        refs: Vec<(String, ObjectId)>,
+        head: Option<ObjectId>,
+        max_file_size: u64,
+        admit: impl Fn(&str) -> bool,
+    ) -> Blobs {
+        let mut sorted: Vec<(&String, usize, ObjectId)> = graph
+            .blobs
+            .iter()
+            .filter(|(_, (_, p))| admit(p))
+            .map(|(id, (ci, p))| (p, *ci, *id))
+            .collect();
+        // Revisions of one file are delta chains in the pack: reading them together, on one
+        // thread, keeps the delta base cache warm.
+        sorted.sort();
+        let items = sorted
+            .into_iter()
+            .map(|(p, _, id)| (id, p.clone()))
+            .collect();
+        Blobs {
+            repo: repo.into_sync(),
+            graph,
+            items,
+            refs,
+            head,
+            base_paths: HashMap::new(),
+            max_file_size,
         }
     }
 }
 
-/// Scan each unique blob once in parallel; each finding carries the blob it came from.
-pub(super) fn scan_blobs(
-    matcher: &Matcher,
-    repo: gix::Repository,
-    graph: &Graph,
-    opts: &GitOptions,
-) -> (Vec<(Finding, ObjectId)>, Stats) {
-    let mut blobs: Vec<(&ObjectId, &(usize, String))> = graph
-        .blobs
-        .iter()
-        .filter(|(_, (_, p))| opts.path_filter.admits(p))
-        .collect();
-    // Revisions of one file are delta chains in the pack: reading them together, on one
-    // thread, keeps the delta base cache warm.
-    blobs.sort_by(|(a, (ca, pa)), (b, (cb, pb))| (pa, ca, a).cmp(&(pb, cb, b)));
-    let sync = repo.into_sync();
-    let placeholder = Origin::History(Box::default());
-    let progress = Progress {
-        enabled: opts.progress,
-        commits: graph.commits.len(),
-        total: blobs.len(),
-        done: Default::default(),
-        bytes: Default::default(),
-        started: std::time::Instant::now(),
-    };
-    let outcomes: Vec<(Outcome, ObjectId)> = blobs
-        .par_iter()
-        .map_init(
-            || sync.to_thread_local(),
-            |repo, (id, (_, path))| {
-                let o = scan_blob(matcher, repo, **id, path, &placeholder, opts);
-                progress.tick(o.stats.bytes);
-                (o, **id)
-            },
-        )
-        .collect();
-    let mut stats = Stats::default();
-    let mut found = Vec::new();
-    for (o, id) in outcomes {
-        stats.add(&o.stats);
-        found.extend(o.findings.into_iter().map(|f| (f, id)));
+impl Source for Blobs {
+    type Item = (ObjectId, String);
+    type Reader = gix::Repository;
+
+    fn items(&self) -> &[(ObjectId, String)] {
+        &self.items
     }
-    (found, stats)
+
+    fn reader(&self) -> gix::Repository {
+        self.repo.to_thread_local()
+    }
+
+    fn read(&self, repo: &mut gix::Repository, (id, path): &(ObjectId, String)) -> Read {
+        read_item(repo, *id, path, Provenance::Blob(*id), self.max_file_size)
+    }
+
+    fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {
+        if !self.base_paths.is_empty() {
+            let repo = self.repo.to_thread_local();
+            found.retain(|f| {
+                let (Some(secret), Some(old)) = (&f.secret, self.base_paths.get(&f.primary().path))
+                else {
+                    return true;
+                };
+                !old.iter()
+                    .any(|id| blob_holds(&repo, *id, secret.expose(), self.max_file_size))
+            });
+        }
+        Ok(attach_provenance(&self.graph, found, &self.refs, self.head))
+    }
+
+    fn commits(&self) -> usize {
+        self.graph.commits.len()
+    }
+
+    fn progress_label(&self) -> Option<String> {
+        Some(format!("{} commits walked", self.graph.commits.len()))
+    }
 }
 
 fn iso_date(secs: i64) -> String {
@@ -84,26 +99,28 @@ fn iso_date(secs: i64) -> String {
     format!("{}T{}Z", &s[..10], &s[11..19])
 }
 
-/// One finding per (rule, secret): the occurrence in the oldest commit, with how many commits
-/// hold it, whether HEAD does, and which refs reach it.
-pub(super) fn attach_provenance(
+/// One finding per (rule, secret): the occurrence in the oldest commit first, then the first
+/// occurrence at every other path, with how many commits hold it, whether HEAD does, and which
+/// refs reach it.
+fn attach_provenance(
     graph: &Graph,
-    found: Vec<(Finding, ObjectId)>,
+    found: Vec<Finding>,
     refs: &[(String, ObjectId)],
     head: Option<ObjectId>,
 ) -> Vec<Finding> {
     if found.is_empty() {
         return Vec::new();
     }
-    let mut groups: HashMap<(String, String), Vec<(Finding, ObjectId)>> = HashMap::new();
-    for (f, blob) in found {
+    let mut groups: HashMap<(String, String), Vec<Finding>> = HashMap::new();
+    for f in found {
         groups
             .entry((f.rule_id.clone(), f.fingerprint.clone()))
             .or_default()
-            .push((f, blob));
+            .push(f);
     }
+    let blob_of = |f: &Finding| f.primary().provenance.blob();
     let targets: HashMap<ObjectId, usize> = {
-        let mut ids: Vec<ObjectId> = groups.values().flatten().map(|(_, b)| *b).collect();
+        let mut ids: Vec<ObjectId> = groups.values().flatten().filter_map(blob_of).collect();
         ids.sort();
         ids.dedup();
         ids.into_iter().enumerate().map(|(i, b)| (b, i)).collect()
@@ -119,23 +136,23 @@ pub(super) fn attach_provenance(
     let children = graph.children();
     let mut out = Vec::new();
     for (_, mut members) in groups {
-        members.sort_by_key(|(f, b)| {
-            (
-                graph.blobs.get(b).map(|(ci, _)| *ci).unwrap_or(usize::MAX),
-                f.path.clone(),
-                f.line,
-            )
+        members.sort_by_key(|f| {
+            let first_commit = blob_of(f)
+                .and_then(|b| graph.blobs.get(&b))
+                .map(|(ci, _)| *ci)
+                .unwrap_or(usize::MAX);
+            (first_commit, f.primary().path.clone(), f.primary().line)
         });
         let blob_idx: Vec<usize> = members
             .iter()
-            .filter_map(|(_, b)| targets.get(b).copied())
+            .filter_map(|f| blob_of(f).and_then(|b| targets.get(&b).copied()))
             .collect();
-        let (mut f, blob) = members.swap_remove(0);
+        let blob = blob_of(&members[0]);
         let holds = |ci: usize| blob_idx.iter().any(|&t| has(&commit_bits[ci], t));
         let commits = (0..graph.commits.len()).filter(|&ci| holds(ci)).count();
         let first = (0..graph.commits.len()).find(|&ci| holds(ci));
         let mut info = HistoryInfo {
-            blob: blob.to_string(),
+            blob: blob.map(|b| b.to_string()).unwrap_or_default(),
             commits,
             in_head: head_idx.is_some_and(holds),
             ..HistoryInfo::default()
@@ -145,9 +162,6 @@ pub(super) fn attach_provenance(
             info.commit = c.id.to_string();
             info.author = c.author.clone();
             info.date = iso_date(c.author_time);
-            if let Some((_, p)) = graph.blobs.get(&blob) {
-                f.path = p.clone();
-            }
             let desc = Graph::descendants(&children, ci);
             let mut names: Vec<String> = refs
                 .iter()
@@ -158,7 +172,19 @@ pub(super) fn attach_provenance(
             names.dedup();
             info.refs = names;
         }
-        f.origin = Origin::History(Box::new(info));
+        // The first occurrence at each path; the oldest stays first.
+        let mut seen_paths = HashSet::new();
+        let mut locations: Vec<Location> = Vec::new();
+        let mut members = members.into_iter();
+        let mut f = members.next().expect("a group has a member");
+        seen_paths.insert(f.primary().path.clone());
+        for m in members {
+            if seen_paths.insert(m.primary().path.clone()) {
+                locations.extend(m.locations);
+            }
+        }
+        f.locations.extend(locations);
+        f.history = Some(Box::new(info));
         out.push(f);
     }
     out
@@ -166,7 +192,12 @@ pub(super) fn attach_provenance(
 
 /// `--history`: every blob reachable from every ref (and with `--all-objects`, from commits
 /// and blobs no ref reaches).
-pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outcome> {
+pub fn history(
+    path: &Path,
+    all_objects: bool,
+    max_file_size: u64,
+    admit: impl Fn(&str) -> bool,
+) -> Result<Blobs> {
     let repo = open(path)?;
     if repo.is_shallow().unwrap_or(false) {
         bail!("--history: {SHALLOW_FIX}");
@@ -183,7 +214,7 @@ pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outc
         }
     }
     let mut unreachable_blobs = Vec::new();
-    if opts.all_objects {
+    if all_objects {
         let iter = repo
             .objects
             .iter()
@@ -209,9 +240,5 @@ pub fn history(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outc
             .or_insert_with(|| (usize::MAX, format!("(unreachable blob {id})")));
     }
     let head = repo.head_id().ok().map(|h| h.detach());
-    let n_commits = graph.commits.len();
-    let (found, mut stats) = scan_blobs(matcher, repo, &graph, opts);
-    let findings = attach_provenance(&graph, found, &refs, head);
-    stats.commits = n_commits;
-    Ok(Outcome { findings, stats })
+    Ok(Blobs::new(repo, graph, refs, head, max_file_size, admit))
 }

@@ -1,7 +1,8 @@
 //! Git sources through gix (no `git` binary): the index for `--staged`, every blob reachable
-//! from every ref for `--history`, and the blobs a commit range introduces for `--range`.
-//! Each unique blob is scanned once, in parallel; provenance (first commit, refs, HEAD) is
-//! attached afterwards, so a secret kept across 1,000 commits is one finding.
+//! from every ref for `--history`, and the blobs a commit range introduces for `--range` and
+//! `--pre-push`. Each lists unique blobs (one read per blob, however many commits hold it) and
+//! settles afterwards: provenance (first commit, refs, HEAD) is attached to each secret, so a
+//! secret kept across 1,000 commits is one finding.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
@@ -9,13 +10,11 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use gix::ObjectId;
 use gix::objs::{CommitRef, TreeRefIter};
-use rayon::prelude::*;
 
-use crate::finding::{Finding, HistoryInfo, Origin};
-use crate::hygiene::{FileFacts, check_file};
-use crate::matcher::Matcher;
-use crate::rules::PathFilter;
-use crate::scan::{Outcome, Stats, scan_chunk};
+use super::{Read, Skip, Source};
+use crate::chunk::{Chunk, Provenance};
+use crate::finding::Finding;
+use crate::hygiene::FileMeta;
 
 mod graph;
 mod history;
@@ -23,16 +22,6 @@ mod range;
 
 pub use history::history;
 pub use range::{pre_push, range};
-
-/// Settings shared by the git sources.
-pub struct GitOptions<'a> {
-    pub max_file_size: u64,
-    pub all_objects: bool,
-    pub quiet: bool,
-    /// Show progress on stderr (it is a terminal and --quiet is off).
-    pub progress: bool,
-    pub path_filter: &'a PathFilter,
-}
 
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
 
@@ -60,59 +49,42 @@ fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Option<Ve
     Ok(Some(obj.detach().data))
 }
 
-/// Scan one blob; a missing object or an oversized one is a warning and a count.
-fn scan_blob(
-    matcher: &Matcher,
+/// Read one blob as a chunk; a missing object or an oversized one is a skip with a message.
+fn read_item(
     repo: &gix::Repository,
     id: ObjectId,
     path: &str,
-    origin: &Origin,
-    opts: &GitOptions,
-) -> Outcome {
-    match read_blob(repo, id, opts.max_file_size) {
-        Ok(Some(data)) => {
-            let mut o = scan_chunk(matcher, path, &data, origin);
-            let rules = matcher.rules();
-            if rules.rules.iter().any(|r| r.file_matches(path)) {
-                let facts = FileFacts {
-                    rel: path,
-                    display: path,
-                    tracked: true,
-                    not_ignored: false,
-                    mode: None,
-                    data: Some(&data),
-                };
-                o.findings.extend(check_file(rules, &facts, origin));
-            }
-            o
-        }
-        Ok(None) => {
-            if !opts.quiet {
-                eprintln!(
-                    "warning: {path} (blob {id}): skipped, over --max-file-size ({})",
-                    opts.max_file_size
-                );
-            }
-            Outcome {
-                stats: Stats {
-                    skipped_large: 1,
-                    ..Stats::default()
-                },
-                ..Outcome::default()
-            }
-        }
-        Err(e) => {
-            eprintln!("warning: {path}: {e:#}");
-            Outcome {
-                stats: Stats {
-                    unreadable: 1,
-                    git_errors: 1,
-                    ..Stats::default()
-                },
-                ..Outcome::default()
-            }
-        }
+    provenance: Provenance,
+    max: u64,
+) -> Read {
+    match read_blob(repo, id, max) {
+        Ok(Some(bytes)) => Read::Chunk {
+            chunk: Chunk {
+                bytes,
+                path: path.to_string(),
+                provenance,
+            },
+            meta: Some(FileMeta {
+                rel: path.to_string(),
+                tracked: true,
+                not_ignored: false,
+                mode: None,
+            }),
+            content: true,
+        },
+        Ok(None) => Read::Skip(Skip::TooLarge(format!(
+            "{path} (blob {id}): skipped, over --max-file-size ({max})"
+        ))),
+        Err(e) => Read::Skip(Skip::Corrupt(format!("{path}: {e:#}"))),
     }
+}
+
+/// Does the blob `id` hold `secret`? (Used to drop what a base version already had.)
+fn blob_holds(repo: &gix::Repository, id: ObjectId, secret: &str, max: u64) -> bool {
+    read_blob(repo, id, max)
+        .ok()
+        .flatten()
+        .is_some_and(|data| memchr::memmem::find(&data, secret.as_bytes()).is_some())
 }
 
 /// Every blob path → id in a tree, recursively.
@@ -146,60 +118,99 @@ fn join(prefix: &str, name: &gix::bstr::BStr) -> String {
     }
 }
 
-/// `--staged`: what the next commit would add. Content comes from index blobs, never the
-/// working tree; a secret already in HEAD's version of the same path is not reported.
-pub fn staged(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outcome> {
-    let repo = open(path)?;
-    let index = repo.index_or_empty().context("cannot read the index")?;
-    let mut head = HashMap::new();
-    if let Ok(tree) = repo.head_tree_id() {
-        tree_paths(&repo, tree.detach(), "", &mut head)?;
-    }
-    let mut changed: Vec<(String, ObjectId, Option<ObjectId>)> = Vec::new();
-    for entry in index.entries() {
-        if entry.stage() != gix::index::entry::Stage::Unconflicted {
-            continue;
-        }
-        let mode = entry.mode;
-        if mode != gix::index::entry::Mode::FILE && mode != gix::index::entry::Mode::FILE_EXECUTABLE
-        {
-            continue;
-        }
-        let p = String::from_utf8_lossy(entry.path(&index)).into_owned();
-        let before = head.get(&p).copied();
-        if before == Some(entry.id) || !opts.path_filter.admits(&p) {
-            continue;
-        }
-        changed.push((p, entry.id, before));
-    }
-    let sync = repo.into_sync();
-    let outcomes: Vec<Outcome> = changed
-        .par_iter()
-        .map_init(
-            || sync.to_thread_local(),
-            |repo, (p, id, before)| {
-                let mut o = scan_blob(matcher, repo, *id, p, &Origin::Staged, opts);
-                if let (Some(before), false) = (before, o.findings.is_empty()) {
-                    if let Ok(Some(old)) = read_blob(repo, *before, opts.max_file_size) {
-                        // File findings (no secret) stand: the commit still writes that file.
-                        o.findings.retain(|f| {
-                            f.secret.is_empty()
-                                || memchr::memmem::find(&old, f.secret.as_bytes()).is_none()
-                        });
-                    }
-                }
-                o
-            },
-        )
-        .collect();
-    Ok(merge(outcomes))
+/// One staged change: the path, the index blob, and HEAD's blob at that path if any.
+pub struct StagedItem {
+    path: String,
+    id: ObjectId,
+    before: Option<ObjectId>,
 }
 
-fn merge(outcomes: Vec<Outcome>) -> Outcome {
-    let mut total = Outcome::default();
-    for o in outcomes {
-        total.stats.add(&o.stats);
-        total.findings.extend(o.findings);
+/// `--staged`: what the next commit would add. Content comes from index blobs, never the
+/// working tree; a secret already in HEAD's version of the same path is not reported.
+pub struct Staged {
+    repo: gix::ThreadSafeRepository,
+    items: Vec<StagedItem>,
+    max_file_size: u64,
+}
+
+impl Staged {
+    pub fn open(path: &Path, max_file_size: u64, admit: impl Fn(&str) -> bool) -> Result<Staged> {
+        let repo = open(path)?;
+        let index = repo.index_or_empty().context("cannot read the index")?;
+        let mut head = HashMap::new();
+        if let Ok(tree) = repo.head_tree_id() {
+            tree_paths(&repo, tree.detach(), "", &mut head)?;
+        }
+        let mut items = Vec::new();
+        for entry in index.entries() {
+            if entry.stage() != gix::index::entry::Stage::Unconflicted {
+                continue;
+            }
+            let mode = entry.mode;
+            if mode != gix::index::entry::Mode::FILE
+                && mode != gix::index::entry::Mode::FILE_EXECUTABLE
+            {
+                continue;
+            }
+            let p = String::from_utf8_lossy(entry.path(&index)).into_owned();
+            let before = head.get(&p).copied();
+            if before == Some(entry.id) || !admit(&p) {
+                continue;
+            }
+            items.push(StagedItem {
+                path: p,
+                id: entry.id,
+                before,
+            });
+        }
+        Ok(Staged {
+            repo: repo.into_sync(),
+            items,
+            max_file_size,
+        })
     }
-    total
+}
+
+impl Source for Staged {
+    type Item = StagedItem;
+    type Reader = gix::Repository;
+
+    fn items(&self) -> &[StagedItem] {
+        &self.items
+    }
+
+    fn reader(&self) -> gix::Repository {
+        self.repo.to_thread_local()
+    }
+
+    fn read(&self, repo: &mut gix::Repository, item: &StagedItem) -> Read {
+        read_item(
+            repo,
+            item.id,
+            &item.path,
+            Provenance::Index,
+            self.max_file_size,
+        )
+    }
+
+    /// A secret HEAD's version of the path already holds is not what this commit adds. File
+    /// findings stand: the commit still writes that file.
+    fn settle(&self, found: Vec<Finding>) -> Result<Vec<Finding>> {
+        let before: HashMap<&str, ObjectId> = self
+            .items
+            .iter()
+            .filter_map(|i| i.before.map(|b| (i.path.as_str(), b)))
+            .collect();
+        let repo = self.repo.to_thread_local();
+        Ok(found
+            .into_iter()
+            .filter(|f| {
+                let (Some(secret), Some(old)) = (&f.secret, before.get(f.primary().path.as_str()))
+                else {
+                    return true;
+                };
+                !blob_holds(&repo, *old, secret.expose(), self.max_file_size)
+            })
+            .collect())
+    }
 }

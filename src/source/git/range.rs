@@ -1,12 +1,17 @@
 //! `--range` and `--pre-push`: the blobs a set of commits introduces over a base.
 
 use super::graph::*;
-use super::history::{attach_provenance, scan_blobs};
+use super::history::Blobs;
 use super::*;
 
 /// `--range BASE..HEAD`: the blobs the commits in the range introduce. A finding counts only if
 /// its secret is not already in the base's version of that path.
-pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> Result<Outcome> {
+pub fn range(
+    path: &Path,
+    spec: &str,
+    max_file_size: u64,
+    admit: impl Fn(&str) -> bool,
+) -> Result<Blobs> {
     let repo = open(path)?;
     let (base, head) = spec
         .split_once("..")
@@ -38,18 +43,18 @@ pub fn range(matcher: &Matcher, path: &Path, spec: &str, opts: &GitOptions) -> R
             .id)
     };
     let (base_id, head_id) = (peel(base_id)?, peel(head_id)?);
-    scan_range(matcher, repo, &[base_id], head_id, head, opts)
+    added_over(repo, &[base_id], head_id, head, max_file_size, admit)
 }
 
-/// Scan what `head` adds over `bases` (commits reachable from `head` but from none of `bases`).
-fn scan_range(
-    matcher: &Matcher,
+/// What `head` adds over `bases` (commits reachable from `head` but from none of `bases`).
+fn added_over(
     repo: gix::Repository,
     bases: &[ObjectId],
     head_id: ObjectId,
     head: &str,
-    opts: &GitOptions,
-) -> Result<Outcome> {
+    max_file_size: u64,
+    admit: impl Fn(&str) -> bool,
+) -> Result<Blobs> {
     let base_commits = walk_commits(&repo, bases, &HashSet::new())?;
     let base_set: HashSet<ObjectId> = base_commits.iter().map(|c| c.id).collect();
     let in_range = walk_commits(&repo, &[head_id], &base_set)?;
@@ -77,28 +82,13 @@ fn scan_range(
         base_paths.entry(p.clone()).or_default().push(*id);
     }
     let known_trees: HashSet<ObjectId> = before.trees.keys().copied().collect();
-    let n_commits = in_range.len();
     let mut graph = Graph::new(in_range);
     graph.collect_trees(&repo, &known_trees)?;
     graph.blobs.retain(|id, _| !before.blobs.contains_key(id));
-    let repo_for_base = repo.clone();
-    let (mut found, mut stats) = scan_blobs(matcher, repo, &graph, opts);
-    found.retain(|(f, _)| {
-        let Some(old) = base_paths.get(&f.path) else {
-            return true;
-        };
-        f.secret.is_empty()
-            || !old.iter().any(|id| {
-                read_blob(&repo_for_base, *id, opts.max_file_size)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|data| memchr::memmem::find(&data, f.secret.as_bytes()).is_some())
-            })
-    });
     let refs = vec![(head.to_string(), head_id)];
-    let findings = attach_provenance(&graph, found, &refs, Some(head_id));
-    stats.commits = n_commits;
-    Ok(Outcome { findings, stats })
+    let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, admit);
+    blobs.base_paths = base_paths;
+    Ok(blobs)
 }
 
 const ZERO_OID: &str = "0000000000000000000000000000000000000000";
@@ -112,11 +102,15 @@ fn remote_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
         .collect())
 }
 
-/// `--pre-push`: what a push would add. Reads the pre-commit framework's
-/// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`, or git's pre-push lines on stdin
+/// `--pre-push`: what a push would add, one source per pushed ref. Reads the pre-commit
+/// framework's `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`, or git's pre-push lines on stdin
 /// (`<local ref> <local oid> <remote ref> <remote oid>`). A new branch (no remote oid) is
 /// compared with every remote-tracking ref.
-pub fn pre_push(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Outcome> {
+pub fn pre_push(
+    path: &Path,
+    max_file_size: u64,
+    admit: impl Fn(&str) -> bool + Copy,
+) -> Result<Vec<Blobs>> {
     let repo = open(path)?;
     if repo.is_shallow().unwrap_or(false) {
         bail!("--pre-push: {SHALLOW_FIX}");
@@ -138,7 +132,7 @@ pub fn pre_push(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Out
             }
         }
     }
-    let mut total = Outcome::default();
+    let mut out = Vec::new();
     for (from, to) in pushes {
         if to.is_empty() || to == ZERO_OID {
             continue; // deleting a branch adds nothing
@@ -163,10 +157,14 @@ pub fn pre_push(matcher: &Matcher, path: &Path, opts: &GitOptions) -> Result<Out
             Some(id) => vec![id],
             None => remote_tips(&repo)?,
         };
-        let o = scan_range(matcher, repo.clone(), &bases, head_id, &to, opts)?;
-        total.stats.add(&o.stats);
-        total.stats.commits += o.stats.commits;
-        total.findings.extend(o.findings);
+        out.push(added_over(
+            repo.clone(),
+            &bases,
+            head_id,
+            &to,
+            max_file_size,
+            admit,
+        )?);
     }
-    Ok(total)
+    Ok(out)
 }

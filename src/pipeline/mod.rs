@@ -1,0 +1,196 @@
+//! The scan pipeline: one parallel loop for every source. Per item: read (source) → decode
+//! (bounded codecs) → match (content rules) and judge (file rules) → keep the most specific
+//! finding at each place. Then, once: settle (source: base versions, commit provenance) →
+//! group (one finding per secret, every location). Counters and messages live here, so a
+//! source never prints and never counts.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::decode::{self, Limits};
+use crate::finding::Finding;
+use crate::matcher::Matcher;
+use crate::messages;
+use crate::source::{Read, Skip, Source};
+
+mod findings;
+mod group;
+
+pub use group::group;
+
+/// Counters shown in the summary line and the JSON summary.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
+    pub unreadable: usize,
+    pub suppressed: usize,
+    pub baselined: usize,
+    pub below_threshold: usize,
+    pub commits: usize,
+    /// Git objects that were missing or corrupt; a scan with any is never a clean exit 0.
+    pub git_errors: usize,
+    pub elapsed: Duration,
+}
+
+impl Stats {
+    pub fn add(&mut self, other: &Stats) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.skipped_binary += other.skipped_binary;
+        self.skipped_large += other.skipped_large;
+        self.unreadable += other.unreadable;
+        self.suppressed += other.suppressed;
+        self.git_errors += other.git_errors;
+        self.commits += other.commits;
+    }
+}
+
+/// What a scan produced: grouped findings (before baseline and threshold) and counters.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+/// Settings of the pipeline itself (the matcher carries the rules and allowlists).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Compute GitHub's line hash for each location (SARIF output).
+    pub line_hashes: bool,
+    /// Show a progress line (stderr is a terminal and `--quiet` is off).
+    pub progress: bool,
+    pub decode: Limits,
+}
+
+/// Scan every item of `source` in parallel, settle and group.
+pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<Outcome> {
+    let started = Instant::now();
+    let progress = Progress {
+        label: source.progress_label().filter(|_| opts.progress),
+        total: source.items().len(),
+        done: AtomicUsize::new(0),
+        bytes: AtomicU64::new(0),
+        started,
+    };
+    let per_item: Vec<(Vec<Finding>, Stats)> = source
+        .items()
+        .par_iter()
+        .map_init(
+            || source.reader(),
+            |reader, item| {
+                let out = scan_item(source.read(reader, item), matcher, opts);
+                progress.tick(out.1.bytes);
+                out
+            },
+        )
+        .collect();
+    let mut stats = Stats::default();
+    let mut found = Vec::new();
+    for (f, s) in per_item {
+        stats.add(&s);
+        found.extend(f);
+    }
+    let settled = source.settle(found)?;
+    stats.commits = source.commits();
+    stats.elapsed = started.elapsed();
+    Ok(Outcome {
+        findings: group(settled),
+        stats,
+    })
+}
+
+/// One item: its findings (most specific at each place) and counters.
+pub(crate) fn scan_item(read: Read, matcher: &Matcher, opts: &Options) -> (Vec<Finding>, Stats) {
+    let mut stats = Stats::default();
+    let (chunk, meta, content) = match read {
+        Read::Chunk {
+            chunk,
+            meta,
+            content,
+        } => (chunk, meta, content),
+        Read::Skip(skip) => {
+            match skip {
+                Skip::NotRegular => {}
+                Skip::TooLarge(msg) => {
+                    stats.skipped_large = 1;
+                    messages::note(msg);
+                }
+                Skip::Unreadable(msg) => {
+                    stats.unreadable = 1;
+                    messages::warn(msg);
+                }
+                Skip::Corrupt(msg) => {
+                    stats.unreadable = 1;
+                    stats.git_errors = 1;
+                    messages::warn(msg);
+                }
+            }
+            return (Vec::new(), stats);
+        }
+    };
+    let mut found = match &meta {
+        Some(m) => crate::hygiene::check_file(
+            matcher.rules(),
+            m,
+            &chunk.path,
+            Some(&chunk.bytes),
+            &chunk.provenance,
+        ),
+        None => Vec::new(),
+    };
+    if content {
+        stats.files = 1;
+        stats.bytes = chunk.bytes.len() as u64;
+        for c in decode::expand(chunk, opts.decode) {
+            if is_binary(&c.bytes) {
+                stats.skipped_binary = 1;
+                continue;
+            }
+            let matches = matcher.scan(&c.path, &c.bytes);
+            stats.suppressed += matches.iter().filter(|m| m.suppressed.is_some()).count();
+            found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
+        }
+    }
+    group::keep_most_specific(&mut found);
+    (found, stats)
+}
+
+/// Binary content: a NUL byte in the first 8 KiB (after decoding, so UTF-16 text is not).
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
+}
+
+/// A progress line on stderr, redrawn in place; silent without a label.
+struct Progress {
+    label: Option<String>,
+    total: usize,
+    done: AtomicUsize,
+    bytes: AtomicU64,
+    started: Instant,
+}
+
+impl Progress {
+    fn tick(&self, bytes: u64) {
+        let Some(label) = &self.label else { return };
+        let done = self.done.fetch_add(1, Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(bytes, Relaxed) + bytes;
+        if done % 256 == 0 || done == self.total {
+            let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            let mib = bytes as f64 / 1048576.0;
+            eprint!(
+                "\r\x1b[2Kkeywarden: {label}, {done}/{} blobs scanned, {mib:.1} MiB ({:.0} MiB/s)",
+                self.total,
+                mib / secs
+            );
+            if done == self.total {
+                eprintln!();
+            }
+        }
+    }
+}

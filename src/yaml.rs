@@ -1,0 +1,31 @@
+//! YAML loading for rule packs and `.keywarden.yaml`: serde-saphyr with its parse budget, and
+//! errors that name the file, line and field without echoing a value that could be a secret.
+
+use anyhow::{Result, anyhow};
+use serde::de::DeserializeOwned;
+
+/// Parse YAML with the error naming the file, line and column (and so the field).
+pub fn parse_yaml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
+    serde_saphyr::from_str(text).map_err(|e| anyhow!("{file}: {}", describe_yaml_error(&e)))
+}
+
+/// The parser's message without its source snippet: a snippet could echo a secret from the file.
+fn describe_yaml_error(e: &serde_saphyr::Error) -> String {
+    let full = e.to_string();
+    let first = full.lines().next().unwrap_or_default().trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // Values the parser quotes back could be secrets: keep short names, redact long values.
+    let quoted = regex::Regex::new(r#"`([^`]{16,})`|"([^"]{16,})""#).expect("static regex");
+    let first = quoted
+        .replace_all(first, |c: &regex::Captures| {
+            let v = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+            format!("`{}`", crate::redact::redact_str(v))
+        })
+        .into_owned();
+    match e.location() {
+        Some(loc) if !first.contains(&format!("line {}", loc.line())) => {
+            format!("line {}, column {}: {first}", loc.line(), loc.column())
+        }
+        _ => first,
+    }
+}

@@ -1,0 +1,281 @@
+//! `.keywarden.yaml`, custom rules, allowlists and baselines, as a team adopting the scanner
+//! uses them.
+
+use crate::util::fakes::Fakes;
+use crate::util::*;
+
+const CUSTOM: &str = r#"
+rules:
+  - id: acme-internal-token
+    name: ACME internal token
+    severity: high
+    keywords: [acme_]
+    pattern: '(?P<secret>acme_[a-z0-9]{24})'
+    examples: ['TOKEN=acme_0123456789abcdefghijklmn']
+    negative_examples: ['acme_short']
+    rotate:
+      steps: [Revoke it in the ACME console.]
+"#;
+
+#[test]
+fn custom_rule_fires_and_a_failing_example_is_rejected() {
+    let dir = tempdir();
+    let d = dir.path();
+    write(d, ".keywarden.yaml", CUSTOM);
+    write(
+        d,
+        "app.cfg",
+        "# FAKE\ntoken = acme_zyxwvutsrqponmlkjihgfedc\n",
+    );
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(
+        findings(&run),
+        vec![("acme-internal-token".into(), "app.cfg".into(), 2)],
+        "{}",
+        run.all()
+    );
+    let list = keywarden(d, &["rules", "list"]);
+    assert!(list.stdout.contains("acme-internal-token"));
+
+    write(
+        d,
+        ".keywarden.yaml",
+        &CUSTOM.replace("acme_0123456789abcdefghijklmn", "acme_tooshort"),
+    );
+    let run = keywarden(d, &["scan", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(".keywarden.yaml") && run.stderr.contains("acme-internal-token"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("example does not produce a finding"),
+        "{}",
+        run.stderr
+    );
+
+    write(
+        d,
+        ".keywarden.yaml",
+        &CUSTOM.replace(
+            "(?P<secret>acme_[a-z0-9]{24})",
+            "(?P<secret>acme_[a-z0-9]{24}",
+        ),
+    );
+    let run = keywarden(d, &["scan", "."]);
+    assert_eq!(run.code, 2, "a bad regex is exit 2");
+    assert!(run.stderr.contains("acme-internal-token"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_fields_and_wrong_types_name_the_field() {
+    let dir = tempdir();
+    let d = dir.path();
+    for (yaml, want) in [
+        ("disable: [github-token]\nfail_onn: high\n", "fail_onn"),
+        ("fail_on: 3\n", "line 1"),
+        (
+            "rules:\n  - id: x-y\n    name: n\n    severity: low\n    keywords: [a]\n    pattern: '(?P<secret>a)'\n    colour: red\n",
+            "colour",
+        ),
+        ("packs:\n  nosuchpack: false\n", "nosuchpack"),
+        ("disable: [no-such-rule]\n", "no-such-rule"),
+    ] {
+        write(d, ".keywarden.yaml", yaml);
+        let run = keywarden(d, &["scan", "."]);
+        assert_eq!(run.code, 2, "{yaml}");
+        assert!(
+            run.stderr.contains(".keywarden.yaml") && run.stderr.contains(want),
+            "{yaml}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn packs_rules_paths_and_secrets_can_be_turned_off() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut f = Fakes::new(30);
+    let (gh, oa, st) = (f.github(), f.openai_project(), f.stripe_live());
+    write(
+        d,
+        "a.txt",
+        &format!("# FAKE\nGH={gh}\nOPENAI_API_KEY={oa}\nSTRIPE={st}\n"),
+    );
+    write(d, "vendor/b.txt", &format!("# FAKE\nGH={gh}\n"));
+    write(
+        d,
+        ".keywarden.yaml",
+        &format!(
+            "packs:\n  openai: false\n  generic: false\ndisable: [stripe-live-secret-key]\nallow:\n  paths: ['vendor/**']\n  secrets: ['^{}.*$']\n",
+            &gh[..10]
+        ),
+    );
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        json(&run)["summary"]["suppressed"],
+        1,
+        "config allowlist counts as suppressed"
+    );
+}
+
+#[test]
+fn config_sets_fail_on_and_max_file_size() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut f = Fakes::new(31);
+    write(
+        d,
+        "t.txt",
+        &format!("# FAKE\nK=sk_test_{}\n", f.s(crate::util::fakes::ALNUM, 30)),
+    );
+    write(
+        d,
+        "big.txt",
+        &format!("# FAKE\nK={}\n{}", f.github(), "x".repeat(4000)),
+    );
+    write(d, ".keywarden.yaml", "fail_on: high\nmax_file_size: 2KiB\n");
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(json(&run)["summary"]["skipped_large"], 1);
+    assert_eq!(json(&run)["summary"]["below_threshold"], 1);
+}
+
+#[test]
+fn yaml_bombs_are_bounded_and_exit_2() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (i, prev) in ('b'..='j').zip('a'..='i') {
+        bomb.push_str(&format!(
+            "{i}: &{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    write(d, ".keywarden.yaml", &bomb);
+    let started = std::time::Instant::now();
+    let run = keywarden(d, &["scan", "."]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(started.elapsed().as_secs() < 20);
+    let deep = format!("disable: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    write(d, ".keywarden.yaml", &deep);
+    assert_eq!(keywarden(d, &["scan", "."]).code, 2);
+    std::fs::write(d.join(".keywarden.yaml"), b"fail_on: \xff\xfe high\n").unwrap();
+    let run = keywarden(d, &["scan", "."]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("UTF-8"), "{}", run.stderr);
+}
+
+#[test]
+fn baseline_round_trip_survives_edits_but_not_new_secrets() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut f = Fakes::new(32);
+    let (old, new) = (f.github(), f.github());
+    write(d, "src/a.py", &format!("# FAKE\nT = '{old}'\n"));
+    let base = d.join(".keywarden-baseline.json");
+    let run = keywarden(d, &["baseline", ".", "--output", base.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let text = std::fs::read_to_string(&base).unwrap();
+    assert!(
+        !text.contains(&old),
+        "baselines hold fingerprints, never secrets"
+    );
+    assert!(!text.contains("\"line\""), "no line numbers");
+    assert!(text.contains("github-token") && text.contains("src/a.py"));
+    let b = base.to_str().unwrap();
+    assert_eq!(keywarden(d, &["scan", ".", "--baseline", b]).code, 0);
+
+    // Moving lines and editing elsewhere changes nothing.
+    write(
+        d,
+        "src/a.py",
+        &format!("# FAKE\nimport os\n\n\nX = 1\nT = '{old}'\n"),
+    );
+    let run = keywarden(d, &["scan", ".", "--baseline", b, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(json(&run)["summary"]["baselined"], 1);
+    // A new secret on the baselined line is new.
+    write(
+        d,
+        "src/a.py",
+        &format!("# FAKE\nimport os\n\n\nX = 1\nT = '{old}'; U = '{new}'\n"),
+    );
+    let run = keywarden(d, &["scan", ".", "--baseline", b, "--format", "json"]);
+    assert_eq!(
+        findings(&run),
+        vec![("github-token".into(), "src/a.py".into(), 6)]
+    );
+    // The same secret copied to another file is new.
+    write(d, "src/a.py", &format!("# FAKE\nT = '{old}'\n"));
+    write(d, "src/b.py", &format!("# FAKE\nT = '{old}'\n"));
+    let run = keywarden(d, &["scan", ".", "--baseline", b, "--format", "json"]);
+    assert_eq!(
+        findings(&run),
+        vec![("github-token".into(), "src/b.py".into(), 2)]
+    );
+}
+
+#[test]
+fn update_baseline_keeps_reasons_and_drops_stale_entries() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut f = Fakes::new(33);
+    let (a, b) = (f.github(), f.github());
+    write(d, "a.txt", &format!("# FAKE\n{a}\n"));
+    write(d, "b.txt", &format!("# FAKE\n{b}\n"));
+    let base = d.join("bl.json");
+    keywarden(d, &["baseline", ".", "-o", base.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&base).unwrap().replacen(
+        "\"fingerprint\"",
+        "\"reason\": \"test fixture\",\n      \"fingerprint\"",
+        1,
+    );
+    std::fs::write(&base, &text).unwrap();
+    std::fs::remove_file(d.join("b.txt")).unwrap();
+    let run = keywarden(
+        d,
+        &[
+            "scan",
+            ".",
+            "--baseline",
+            base.to_str().unwrap(),
+            "--update-baseline",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stderr.contains("1 dropped"), "{}", run.stderr);
+    let after = std::fs::read_to_string(&base).unwrap();
+    assert!(after.contains("test fixture"), "reason kept: {after}");
+    assert!(!after.contains("b.txt"));
+}
+
+#[test]
+fn explain_takes_a_rule_id_or_a_fingerprint() {
+    let dir = tempdir();
+    let d = dir.path();
+    let run = keywarden(d, &["explain", "github-token"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("github.com/settings/tokens") && run.stdout.contains("GithubChecksum"),
+        "{}",
+        run.stdout
+    );
+    let mut f = Fakes::new(34);
+    let key = f.github();
+    write(d, "k.txt", &format!("# FAKE\n{key}\n"));
+    let scan = keywarden(d, &["scan", ".", "--format", "json"]);
+    let fp = json(&scan)["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = keywarden(d, &["explain", &fp]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("k.txt:2"), "{}", run.stdout);
+    assert_no_secret(&run, &[&key]);
+    assert_eq!(keywarden(d, &["explain", "nonsense"]).code, 2);
+}

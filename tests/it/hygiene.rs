@@ -1,0 +1,265 @@
+//! File hygiene in real git repositories: .env tracked, staged, in history, not ignored,
+//! readable by others; .env.example values; key files; and `keywarden fix`.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::util::fakes::Fakes;
+use crate::util::*;
+
+fn rules_at(run: &Run) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = findings(run).into_iter().map(|(r, p, _)| (r, p)).collect();
+    v.sort();
+    v
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn tracked_unignored_and_wide_open_env_files() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, ".env", "# FAKE\nDEBUG=1\nSESSION_NAME=app\n");
+    chmod(&d.join(".env"), 0o600);
+    commit_all(d, "oops, committed .env", 1_600_000_000);
+    write(d, "svc/.env.local", "PORT=8080\n");
+    chmod(&d.join("svc/.env.local"), 0o644);
+    write(
+        d,
+        "svc/.env.example",
+        "API_KEY=your-key-here\nDATABASE_URL=postgres://localhost/dev\n",
+    );
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        rules_at(&run),
+        vec![
+            ("env-file-not-ignored".into(), "svc/.env.local".into()),
+            ("env-file-tracked".into(), ".env".into()),
+            ("secret-file-permissions".into(), "svc/.env.local".into()),
+        ]
+    );
+    let v = json(&run);
+    let tracked = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "env-file-tracked")
+        .unwrap();
+    assert_eq!(
+        tracked["details"]["variables"], "DEBUG, SESSION_NAME",
+        "names, never values"
+    );
+    let not_ignored = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "env-file-not-ignored")
+        .unwrap();
+    assert!(
+        not_ignored["details"]["add to .gitignore"]
+            .as_str()
+            .unwrap()
+            .contains("!.env.example")
+    );
+}
+
+#[test]
+fn ignore_rules_follow_git_nested_gitignore_and_info_exclude() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "a/.gitignore", ".env\n");
+    write(d, "a/.env", "X=1\n");
+    write(d, "b/.env", "X=1\n");
+    write(d, ".git/info/exclude", "c/\n");
+    write(d, "c/.env", "X=1\n");
+    for p in ["a/.env", "b/.env", "c/.env"] {
+        chmod(&d.join(p), 0o600);
+    }
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(
+        rules_at(&run),
+        vec![("env-file-not-ignored".into(), "b/.env".into())],
+        "{}",
+        run.stdout
+    );
+    chmod(&d.join("a/.env"), 0o640);
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert!(
+        rules_at(&run).contains(&("secret-file-permissions".into(), "a/.env".into())),
+        "an ignored .env still gets its permissions checked: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn example_files_with_real_values_and_key_files() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(70);
+    let generic = f.s(crate::util::fakes::ALNUM, 32);
+    write(
+        d,
+        ".env.example",
+        &format!(
+            "# FAKE\nOPENAI_API_KEY=sk-proj-your-key-here\nINTERNAL_API_TOKEN={generic}\nPORT=3000\nDB_PASSWORD=changeme\n"
+        ),
+    );
+    write(d, "deploy/server.key", "not really a key, name only\n");
+    write(d, "deploy/id_ed25519.pub", "ssh-ed25519 AAAA fake\n");
+    write(d, "deploy/ca.crt", "cert\n");
+    chmod(&d.join("deploy/server.key"), 0o600);
+    commit_all(d, "files", 1_600_000_000);
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    let got: Vec<(String, String, u64)> = findings(&run);
+    assert!(
+        got.contains(&("env-example-real-value".into(), ".env.example".into(), 3)),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        got.iter().filter(|(_, _, l)| *l == 3).count(),
+        1,
+        "reported once: {got:?}"
+    );
+    assert!(
+        got.contains(&("key-file-tracked".into(), "deploy/server.key".into(), 1)),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !got.iter()
+            .any(|(_, p, _)| p.ends_with(".pub") || p.ends_with(".crt")),
+        "public keys and certificates are fine"
+    );
+    assert!(
+        !got.iter().any(|(_, _, l)| *l == 2 || *l == 5),
+        "placeholders are not findings: {got:?}"
+    );
+    assert_no_secret(&run, &[&generic]);
+}
+
+#[test]
+fn staged_and_history_report_env_files() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "README.md", "x\n");
+    commit_all(d, "init", 1_600_000_000);
+    write(
+        d,
+        ".env.production",
+        "# FAKE\nAPI_URL=https://example.org\n",
+    );
+    git(d, &["add", ".env.production"]);
+    let run = keywarden(d, &["scan", "--staged", "--format", "json"]);
+    assert_eq!(
+        rules_at(&run),
+        vec![("env-file-tracked".into(), ".env.production".into())],
+        "{}",
+        run.all()
+    );
+    assert!(
+        keywarden(d, &["scan", "--staged"])
+            .stdout
+            .contains("git restore --staged")
+    );
+    let added = commit_all(d, "add env", 1_600_000_100);
+    git(d, &["rm", "-q", ".env.production"]);
+    commit_all(d, "remove env", 1_600_000_200);
+    let run = keywarden(d, &["scan", "--history", "--format", "json"]);
+    let j = json(&run);
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "env-file-tracked")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert_eq!(
+        f["commit"],
+        added.as_str(),
+        "the first commit that added it"
+    );
+    assert_eq!(f["in_head"], false);
+}
+
+#[test]
+fn fix_dry_run_then_apply_is_idempotent() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(71);
+    let key = f.github();
+    write(d, ".gitignore", "target/\n");
+    write(d, "app/.env", "# FAKE\nAPP_SECRET=abc\n");
+    chmod(&d.join("app/.env"), 0o600);
+    commit_all(d, "tracked app env", 1_600_000_000);
+    write(
+        d,
+        ".env",
+        &format!("# FAKE\nGITHUB_TOKEN={key}\nexport DEBUG=1\n"),
+    );
+    chmod(&d.join(".env"), 0o644);
+
+    let dry = keywarden(d, &["fix"]);
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    assert!(
+        dry.stdout.contains("would chmod 600 .env"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.contains("git rm --cached app/.env"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join(".gitignore")).unwrap(),
+        "target/\n",
+        "dry run changes nothing"
+    );
+    assert!(!d.join(".env.example").exists());
+
+    let apply = keywarden(d, &["fix", "--apply"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert_eq!(
+        std::fs::metadata(d.join(".env"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    let gi = std::fs::read_to_string(d.join(".gitignore")).unwrap();
+    assert!(
+        gi.starts_with("target/\n") && gi.contains("\n.env\n") && gi.contains("!.env.example"),
+        "{gi}"
+    );
+    let example = std::fs::read_to_string(d.join(".env.example")).unwrap();
+    assert!(
+        example.contains("GITHUB_TOKEN=\n") && example.contains("DEBUG=\n"),
+        "{example}"
+    );
+    assert!(!example.contains(&key), "never a real value");
+    assert_no_secret(&apply, &[&key]);
+    let untracked = git(d, &["ls-files", "app/.env"]);
+    assert_eq!(
+        untracked, "app/.env",
+        "fix prints git rm --cached, never runs it"
+    );
+
+    let again = keywarden(d, &["fix", "--apply"]);
+    assert!(
+        !again.stdout.contains("chmod")
+            && !again.stdout.contains("add to")
+            && !again.stdout.contains("write "),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(std::fs::read_to_string(d.join(".gitignore")).unwrap(), gi);
+}

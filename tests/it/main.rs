@@ -1,0 +1,17 @@
+//! One integration test binary (ripgrep's and Nosey Parker's layout): each module runs the
+//! built `keywarden` as a user would, on real files and real git repositories in temp dirs.
+
+mod util;
+
+mod accuracy;
+mod action;
+mod cli;
+mod config;
+mod git;
+mod hooks;
+mod hostile;
+mod hygiene;
+mod layering;
+mod providers;
+mod sarif;
+mod snapshots;

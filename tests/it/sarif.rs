@@ -1,0 +1,162 @@
+//! SARIF as GitHub code scanning needs it: schema-valid, one location per result relative to
+//! %SRCROOT%, rules with help and security-severity, GitHub's line hash, no secrets.
+
+use std::collections::HashSet;
+
+use crate::util::fakes::Fakes;
+use crate::util::*;
+use serde_json::Value;
+
+fn sarif(dir: &std::path::Path, args: &[&str], name: &str) -> Value {
+    let out = dir.join(name);
+    let mut all = args.to_vec();
+    all.extend(["--format", "sarif", "--output", out.to_str().unwrap()]);
+    let run = keywarden(dir, &all);
+    assert!(run.code == 0 || run.code == 1, "{}", run.all());
+    assert_valid_sarif(&[&out]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The GitHub-specific rules the upload and the Security tab depend on.
+fn check_github_rules(doc: &Value, secrets: &[&str]) {
+    let text = doc.to_string();
+    for s in secrets {
+        assert!(!text.contains(s), "secret in SARIF");
+    }
+    let run = &doc["runs"][0];
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: HashSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), rules.len(), "rule ids are unique");
+    for r in rules {
+        let sev: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(sev > 0.0 && sev <= 10.0);
+        let tags = r["properties"]["tags"].as_array().unwrap();
+        assert!(
+            tags.len() <= 10
+                && tags.iter().any(|t| t == "security")
+                && tags.iter().any(|t| t == "secret")
+        );
+        assert!(
+            r["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("Rotation checklist")
+        );
+        assert!(
+            r["help"]["text"].as_str().is_some()
+                && r["shortDescription"]["text"].as_str().is_some()
+        );
+        assert!(
+            r["fullDescription"]["text"].as_str().is_some()
+                && r["defaultConfiguration"]["level"].as_str().is_some()
+        );
+    }
+    assert!(run["results"].is_array(), "results is always present");
+    for res in run["results"].as_array().unwrap() {
+        let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], res["ruleId"]);
+        let locs = res["locations"].as_array().unwrap();
+        assert_eq!(locs.len(), 1);
+        let art = &locs[0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(art["uriBaseId"], "%SRCROOT%");
+        assert!(!art["uri"].as_str().unwrap().starts_with('/'));
+        let region = &locs[0]["physicalLocation"]["region"];
+        for k in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(region[k].as_u64().unwrap() >= 1, "{k}");
+        }
+        let msg = res["message"]["text"].as_str().unwrap();
+        assert!(msg.contains(". "), "first sentence is a title: {msg}");
+        assert!(
+            res["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+                .contains(':')
+        );
+        assert_eq!(
+            res["partialFingerprints"]["keywarden/secretId/v1"]
+                .as_str()
+                .unwrap()
+                .len(),
+            64
+        );
+    }
+    assert!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///")
+    );
+}
+
+#[test]
+fn tree_scan_sarif_is_valid_and_relative_to_the_repository_root() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(20);
+    let (a, b) = (f.github(), f.openai_project());
+    write(
+        d,
+        "sub/dir/cfg.py",
+        &format!("# FAKE\r\n\tTOKEN = \"{a}\"  # é\r\n"),
+    );
+    write(d, "top.env", &format!("# FAKE\nOPENAI_API_KEY={b}\n"));
+    let doc = sarif(&d.join("sub"), &["scan", "."], "../out.sarif");
+    check_github_rules(&doc, &[&a, &b]);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    let uri = &results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(
+        uri, "sub/dir/cfg.py",
+        "relative to the repository root, not the scanned sub-path"
+    );
+    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "keywarden/");
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 2);
+    assert_eq!(region["startColumn"], 11);
+    assert_eq!(region["endColumn"], 11 + 40);
+}
+
+#[test]
+fn clean_scan_still_has_a_results_array() {
+    let dir = tempdir();
+    write(dir.path(), "a.txt", "nothing\n");
+    let doc = sarif(dir.path(), &["scan", "."], "clean.sarif");
+    assert_eq!(doc["runs"][0]["results"], serde_json::json!([]));
+    check_github_rules(&doc, &[]);
+}
+
+#[test]
+fn history_sarif_has_its_own_category_and_commit_properties() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(21);
+    let key = f.anthropic();
+    write(d, "old.py", &format!("# FAKE\nK = '{key}'\n"));
+    let commit = commit_all(d, "key", 1_600_000_000);
+    write(d, "old.py", "K = None\n");
+    commit_all(d, "clean", 1_600_000_100);
+    let doc = sarif(d, &["scan", "--history"], "h.sarif");
+    check_github_rules(&doc, &[&key]);
+    let run = &doc["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "keywarden-history/");
+    let res = &run["results"][0];
+    assert_eq!(res["properties"]["commit"], commit.as_str());
+    assert_eq!(
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "old.py"
+    );
+    assert!(
+        res["properties"]["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2020-09-13")
+    );
+}
