@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# GNU time measures peak memory in tests/hostile.rs.
+# GNU time measures peak memory in tests/it/hostile.rs.
 if [ ! -x /usr/bin/time ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && apt-get install -y -qq time) >/dev/null
