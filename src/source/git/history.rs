@@ -10,8 +10,8 @@ use crate::finding::{HistoryInfo, Location};
 pub struct Blobs {
     pub(super) repo: gix::ThreadSafeRepository,
     pub(super) graph: Graph,
-    /// (blob, path at its first commit), sorted so revisions of one file are read together.
-    pub(super) items: Vec<(ObjectId, String)>,
+    /// Blobs, sorted so revisions of one file are read together (paths stay in the graph).
+    pub(super) items: Vec<ObjectId>,
     /// Refs reported as reaching a secret's first commit.
     pub(super) refs: Vec<(String, ObjectId)>,
     pub(super) head: Option<ObjectId>,
@@ -38,10 +38,7 @@ impl Blobs {
         // Revisions of one file are delta chains in the pack: reading them together, on one
         // thread, keeps the delta base cache warm.
         sorted.sort();
-        let items = sorted
-            .into_iter()
-            .map(|(p, _, id)| (id, p.clone()))
-            .collect();
+        let items = sorted.into_iter().map(|(_, _, id)| id).collect();
         Blobs {
             repo: repo.into_sync(),
             graph,
@@ -55,10 +52,10 @@ impl Blobs {
 }
 
 impl Source for Blobs {
-    type Item = (ObjectId, String);
+    type Item = ObjectId;
     type Reader = gix::Repository;
 
-    fn items(&self) -> &[(ObjectId, String)] {
+    fn items(&self) -> &[ObjectId] {
         &self.items
     }
 
@@ -66,7 +63,8 @@ impl Source for Blobs {
         self.repo.to_thread_local()
     }
 
-    fn read(&self, repo: &mut gix::Repository, (id, path): &(ObjectId, String)) -> Read {
+    fn read(&self, repo: &mut gix::Repository, id: &ObjectId) -> Read {
+        let path = self.graph.blobs.get(id).map_or("", |(_, p)| p.as_str());
         read_item(repo, *id, path, Provenance::Blob(*id), self.max_file_size)
     }
 
