@@ -31,22 +31,22 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read baseline", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a keywarden baseline", path.display()))?;
+        Baseline::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parse a baseline's text (a file, or a blob read at a commit); `shown` names it.
+    pub fn parse(shown: &str, text: &str) -> Result<Baseline> {
+        let b: Baseline = serde_json::from_str(text)
+            .with_context(|| format!("{shown}: not a keywarden baseline"))?;
         if b.version != 1 {
             bail!(
-                "{}: baseline version {} is not supported (expected 1)",
-                path.display(),
+                "{shown}: baseline version {} is not supported (expected 1)",
                 b.version
             );
         }
         for e in &b.entries {
-            if e.fingerprint.len() != 64 || !e.fingerprint.bytes().all(|c| c.is_ascii_hexdigit()) {
-                bail!(
-                    "{}: entry for {} has a malformed fingerprint",
-                    path.display(),
-                    e.path
-                );
+            if !crate::fingerprint::is_fingerprint(&e.fingerprint) {
+                bail!("{shown}: entry for {} has a malformed fingerprint", e.path);
             }
         }
         Ok(b)

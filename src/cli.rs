@@ -138,7 +138,13 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Drop findings whose fingerprint and path are in this baseline file.
+    /// Scan with the built-in packs only: no `.keywarden.yaml`, no allowlists (audits after a
+    /// leak).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Drop findings whose fingerprint and path are in this baseline file. Range and pre-push
+    /// scans read a baseline inside the repository at the base commit.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 

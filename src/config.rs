@@ -10,9 +10,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::entropy::shannon_entropy;
+use crate::fingerprint::is_fingerprint;
+use crate::matcher::{MatchOptions, Matcher};
+use crate::redact::redact_str;
 use crate::rules::{AllowSpec, RuleSet, RuleSpec};
 use crate::severity::Severity;
-use crate::yaml::parse_yaml;
+use crate::yaml::{line_of, parse_yaml};
 
 /// The file name looked for at the repository root or the scanned directory.
 pub const FILE_NAME: &str = ".keywarden.yaml";
@@ -122,6 +126,20 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read config"))?;
+        Config::parse_bytes(&shown, &bytes)
+    }
+
+    /// Parse a config's bytes (a file, or a blob read at a commit); `shown` names it in errors.
+    /// A raw secret under `allow.secrets` is an error: list its fingerprint instead.
+    pub fn parse_bytes(shown: &str, bytes: &[u8]) -> Result<Config> {
+        let cfg = Config::parse_lenient(shown, bytes)?;
+        cfg.reject_raw_secrets(shown, std::str::from_utf8(bytes).unwrap_or_default())?;
+        Ok(cfg)
+    }
+
+    /// Parse without the raw-secret check: only to learn what a pull request's own config
+    /// would suppress (it is reported, never applied).
+    pub fn parse_lenient(shown: &str, bytes: &[u8]) -> Result<Config> {
         if bytes.len() > MAX_CONFIG_BYTES {
             bail!(
                 "{shown}: config is {} bytes, over the {} byte limit",
@@ -129,18 +147,57 @@ impl Config {
                 MAX_CONFIG_BYTES
             );
         }
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
             anyhow!(
                 "{shown}: config is not valid UTF-8 (byte {})",
                 e.valid_up_to()
             )
         })?;
-        let cfg: Config = parse_yaml(&shown, text)?;
+        let cfg: Config = parse_yaml(shown, text)?;
         if let Some(s) = &cfg.max_file_size {
             s.bytes()
                 .with_context(|| format!("{shown}: field max_file_size"))?;
         }
         Ok(cfg)
+    }
+
+    /// `allow.secrets` takes fingerprints (or patterns); a value a built-in rule recognises as
+    /// a secret, or a long random literal, would put the key in the repository a second time.
+    fn reject_raw_secrets(&self, shown: &str, text: &str) -> Result<()> {
+        let candidates: Vec<&String> = self
+            .allow
+            .secrets
+            .iter()
+            .filter(|s| !is_fingerprint(s))
+            .collect();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let rules = RuleSet::builtin()?;
+        let opts = MatchOptions::default();
+        let matcher = Matcher::new(&rules, &opts)?;
+        for entry in candidates {
+            let literal = entry.trim_start_matches('^').trim_end_matches('$');
+            let found = matcher
+                .scan("allow.secrets", literal.as_bytes())
+                .into_iter()
+                .find(|m| m.suppressed.is_none())
+                .map(|m| rules.rules[m.rule].id().to_string());
+            let random = literal.len() >= 20
+                && !literal.contains(|c: char| "\\.*+?()[]{}|".contains(c))
+                && shannon_entropy(literal.as_bytes()) >= 3.5;
+            if found.is_some() || random {
+                let what = found.map_or("a high-entropy value".to_string(), |r| {
+                    format!("a {r} secret")
+                });
+                bail!(
+                    "{shown}: line {}: field allow.secrets: {} looks like {what}. A raw secret in the config commits it a second time: list its fingerprint instead (the `fingerprint` of the finding in `keywarden scan --format json`, or write a baseline with `keywarden baseline`)",
+                    line_of(text, entry).unwrap_or(1),
+                    redact_str(entry)
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The config file that applies when none was named: `.keywarden.yaml` in the scanned

@@ -1,8 +1,5 @@
 //! `Finding`: what a rule found and every place it was found (`Location`s, each with the
-//! chunk's provenance); the content fingerprint (`secret_id`) that baselines and SARIF use; and
-//! the line counter that turns byte offsets into positions.
-
-use sha2::{Digest, Sha256};
+//! chunk's provenance), and where it entered history (`HistoryInfo`).
 
 use crate::chunk::{Place, Provenance};
 use crate::redact::Secret;
@@ -59,6 +56,9 @@ pub struct Finding {
     /// Never empty; sorted, the first is the one a single-location output shows.
     pub locations: Vec<Location>,
     pub history: Option<Box<HistoryInfo>>,
+    /// Suppressed by an inline marker (`keywarden:allow`) on its line: not reported, but a
+    /// range scan lists the markers it adds.
+    pub inline_allowed: bool,
 }
 
 impl Finding {
@@ -75,37 +75,5 @@ impl Finding {
     /// Where it was found, as the checklist sees it.
     pub fn place(&self) -> Place {
         self.primary().provenance.place()
-    }
-}
-
-/// Content fingerprint: `hex(SHA-256("keywarden/v1" NUL rule-id NUL secret))`. It never depends
-/// on line or offset, so moving code around never changes it. Frozen: baselines rely on it.
-pub fn secret_id(rule_id: &str, secret: &[u8]) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"keywarden/v1\0")
-        .chain_update(rule_id.as_bytes())
-        .chain_update(b"\0")
-        .chain_update(secret)
-        .finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprint_is_frozen() {
-        // Pinned literal: changing the fingerprint breaks every baseline users have written.
-        assert_eq!(
-            secret_id("openai-project-key", b"sk-proj-FAKE"),
-            "3e0de44b32309c37c62130319b6ce5efff615dbbe2daf38d8576eee351903856"
-        );
-        let a = secret_id("rule-a", b"x");
-        assert_ne!(a, secret_id("rule-b", b"x"));
-        let mut h = Sha256::new();
-        h.update(b"keywarden/v1\0rule-a\0x");
-        let want: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(a, want);
     }
 }

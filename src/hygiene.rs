@@ -6,7 +6,8 @@
 
 use crate::chunk::Provenance;
 use crate::envfile::{is_placeholder, parse, secret_name};
-use crate::finding::{Finding, Location, secret_id};
+use crate::finding::{Finding, Location};
+use crate::fingerprint::secret_id;
 use crate::redact::Secret;
 use crate::rules::{FileCheck, Rule, RuleSet};
 
@@ -50,6 +51,7 @@ fn finding(hit: Hit, provenance: &Provenance) -> Finding {
         details: hit.details,
         verified: None,
         history: None,
+        inline_allowed: false,
     }
 }
 

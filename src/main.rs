@@ -10,6 +10,7 @@ mod decode;
 mod entropy;
 mod envfile;
 mod finding;
+mod fingerprint;
 mod fsutil;
 mod hygiene;
 mod linehash;

@@ -167,10 +167,10 @@ impl<'r> Matcher<'r> {
             None => Verdict::default(),
         };
         let line = line_around(data, start, end);
-        if rule.allow.allows(secret, line) {
+        if rule.allow.allows(rule.id(), secret, line) {
             return None;
         }
-        let suppressed = if self.opts.allow.allows(secret, line) {
+        let suppressed = if self.opts.allow.allows(rule.id(), secret, line) {
             Some(Suppression::Config)
         } else if self.opts.inline_allow && inline_allowed(line, rule.id()) {
             Some(Suppression::Inline)

@@ -6,6 +6,7 @@
 //! validators a rule can name (`validate:`), which check things a regex cannot (checksums,
 //! signed payloads).
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result, anyhow};
@@ -14,6 +15,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::fingerprint::{is_fingerprint, secret_id};
 use crate::severity::Severity;
 use crate::validate::Validator;
 
@@ -31,6 +33,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("tokenomics", include_str!("../rules/tokenomics.yaml")),
     ("generic", include_str!("../rules/generic.yaml")),
     ("hygiene", include_str!("../rules/hygiene.yaml")),
+    ("trust", include_str!("../rules/trust.yaml")),
 ];
 
 /// Regex size limit for every pattern, built-in or custom: a pull request can add a custom rule,
@@ -158,6 +161,9 @@ pub enum FileCheck {
     Permissions,
     /// An example env file with a real-looking value for a secret-named variable.
     ExampleValues,
+    /// A range's own config or baseline suppresses what the base's would report (judged by the
+    /// range scan as a whole, not file by file).
+    SuppressionAdded,
 }
 
 /// The file half of a file rule.
@@ -172,10 +178,13 @@ pub struct FileSpec {
     pub exclude: Vec<String>,
 }
 
-/// Compiled allowlist shared by rules and the repository config.
+/// Compiled allowlist shared by rules and the repository config. An entry of `secrets` that
+/// is a fingerprint (64 hex digits) allows exactly that rule's secret; any other entry is a
+/// pattern.
 #[derive(Debug, Default)]
 pub struct Allow {
     pub secrets: Vec<Regex>,
+    pub fingerprints: HashSet<String>,
     pub lines: Vec<Regex>,
     pub stopwords: Vec<String>,
 }
@@ -187,8 +196,17 @@ impl Allow {
                 .map(|p| compile_regex(p).with_context(|| format!("{what}: allow.{field}: {p:?}")))
                 .collect()
         };
+        let (fingerprints, patterns): (Vec<String>, Vec<String>) = spec
+            .secrets
+            .iter()
+            .cloned()
+            .partition(|s| is_fingerprint(s));
         Ok(Allow {
-            secrets: compile_all(&spec.secrets, "secrets")?,
+            secrets: compile_all(&patterns, "secrets")?,
+            fingerprints: fingerprints
+                .into_iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
             lines: compile_all(&spec.lines, "lines")?,
             stopwords: spec
                 .stopwords
@@ -198,9 +216,13 @@ impl Allow {
         })
     }
 
-    /// True when the allowlist says this secret (on this line) is not a leak.
-    pub fn allows(&self, secret: &[u8], line: &[u8]) -> bool {
+    /// True when the allowlist says this secret of this rule (on this line) is not a leak.
+    pub fn allows(&self, rule_id: &str, secret: &[u8], line: &[u8]) -> bool {
         if self.secrets.iter().any(|r| r.is_match(secret)) {
+            return true;
+        }
+        if !self.fingerprints.is_empty() && self.fingerprints.contains(&secret_id(rule_id, secret))
+        {
             return true;
         }
         if self.lines.iter().any(|r| r.is_match(line)) {

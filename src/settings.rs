@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::baseline::Baseline;
 use crate::cli::{ColorChoice, ConfigArg, ScanArgs};
 use crate::config::{Config, FILE_NAME, parse_size};
 use crate::matcher::MatchOptions;
 use crate::report::Format;
 use crate::rules::{Allow, PathFilter, PathsSpec, RuleSet};
 use crate::severity::Severity;
-use crate::source::ScanMode;
 use crate::source::worktree::WalkOptions;
+use crate::source::{ScanMode, git};
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
 
@@ -23,32 +24,71 @@ const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
 pub struct Rules {
     pub rules: RuleSet,
     pub config: Config,
-    pub config_file: Option<PathBuf>,
+    /// How errors and findings name the config (`.keywarden.yaml`, or `.keywarden.yaml at
+    /// 1a2b3c4d` when read at a commit).
+    pub config_name: Option<String>,
+    /// The config's file name, to recognise it among scanned files.
+    pub config_file_name: Option<String>,
+    /// Built-in rules the config switched off (packs, `disable`).
+    pub disabled: usize,
 }
 
 impl Rules {
+    /// The built-in packs alone (`--no-config`, or no config anywhere).
+    pub fn builtin() -> Result<Rules> {
+        Rules::from_config(Config::default(), None, None)
+    }
+
     /// The built-in packs shaped by the config named on the command line, or else the one
     /// discovered from `start` up to the repository root.
     pub fn resolve(config: &ConfigArg, start: &Path) -> Result<Rules> {
-        let mut rules = RuleSet::builtin()?;
-        let config_file = match &config.config {
+        let file = match &config.config {
             Some(p) => Some(p.clone()),
             None => Config::discover(start),
         };
-        let config = match &config_file {
-            Some(p) => {
-                let cfg = Config::load(p)?;
-                cfg.apply(&mut rules, &p.display().to_string())?;
-                cfg
-            }
-            None => Config::default(),
-        };
+        match file {
+            Some(p) => Rules::from_config(
+                Config::load(&p)?,
+                Some(p.display().to_string()),
+                p.file_name().map(|n| n.to_string_lossy().into_owned()),
+            ),
+            None => Rules::builtin(),
+        }
+    }
+
+    fn from_config(
+        config: Config,
+        name: Option<String>,
+        file_name: Option<String>,
+    ) -> Result<Rules> {
+        let mut rules = RuleSet::builtin()?;
+        let builtin = rules.rules.len();
+        config.apply(&mut rules, name.as_deref().unwrap_or("config"))?;
+        let custom = rules.rules.iter().filter(|r| r.pack == "custom").count();
         Ok(Rules {
+            disabled: builtin - (rules.rules.len() - custom),
             rules,
             config,
-            config_file,
+            config_name: name,
+            config_file_name: file_name,
         })
     }
+}
+
+/// A file of settings as one side of a range has it.
+pub struct Named {
+    pub name: String,
+    pub text: String,
+}
+
+/// What a range's own head would suppress: built from the head commit's config and baseline,
+/// compared with the trusted side's result and reported as `suppression-added`, never applied.
+pub struct HeadSide {
+    pub rules: Rules,
+    pub match_opts: MatchOptions,
+    pub path_filter: PathFilter,
+    pub config: Option<Named>,
+    pub baseline: Option<(Named, Baseline)>,
 }
 
 /// Everything a scan needs, resolved.
@@ -60,7 +100,7 @@ pub struct Settings {
     pub root: PathBuf,
     pub rules: Rules,
     pub match_opts: MatchOptions,
-    /// Paths the config says never to scan (and the config file itself).
+    /// Paths the config says never to scan.
     pub path_filter: PathFilter,
     pub walk: WalkOptions,
     pub format: Format,
@@ -69,14 +109,107 @@ pub struct Settings {
     pub show_secrets: bool,
     /// A progress line on stderr (a terminal, and not `--quiet`).
     pub progress: bool,
-    pub baseline: Option<PathBuf>,
+    /// The baseline to filter with (read at the base commit for range scans), and the file
+    /// `--update-baseline` rewrites.
+    pub baseline: Option<Baseline>,
+    pub baseline_path: Option<PathBuf>,
     pub update_baseline: bool,
     pub fail_on: Severity,
     pub purge_file: Option<PathBuf>,
+    /// Range and pre-push scans: what the range's own config and baseline would suppress.
+    pub head_side: Option<HeadSide>,
+}
+
+fn short(rev: &str) -> &str {
+    &rev[..rev.len().min(12)]
+}
+
+/// A settings file as it is at `rev` (`None` when the commit has none).
+fn named_at(repo: &Path, rev: &str, rel: &str) -> Result<Option<(String, Vec<u8>)>> {
+    Ok(git::file_at(repo, rev, rel)?.map(|b| (format!("{rel} at {}", short(rev)), b)))
+}
+
+/// The trusted config of a range scan: the file named on the command line when it lies outside
+/// the checkout, else the repository's config as it is at the base commit.
+fn rules_at(
+    config: &ConfigArg,
+    repo: &Path,
+    rev: &str,
+    lenient: bool,
+) -> Result<(Rules, Option<Named>)> {
+    let rel = match &config.config {
+        Some(p) => match git::relative_to_workdir(repo, p) {
+            Some(rel) => rel,
+            None => return Ok((Rules::resolve(config, repo)?, None)),
+        },
+        None => FILE_NAME.to_string(),
+    };
+    let Some((name, bytes)) = named_at(repo, rev, &rel)? else {
+        return Ok((Rules::builtin()?, None));
+    };
+    let cfg = if lenient {
+        Config::parse_lenient(&name, &bytes)?
+    } else {
+        Config::parse_bytes(&name, &bytes)?
+    };
+    let file_name = Path::new(&rel)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Ok((
+        Rules::from_config(cfg, Some(name.clone()), file_name)?,
+        Some(Named { name, text }),
+    ))
+}
+
+/// A baseline as it is at `rev` when its path lies inside the checkout (missing: empty).
+fn baseline_at(repo: &Path, path: &Path, rev: &str) -> Result<Option<(Named, Baseline)>> {
+    let Some(rel) = git::relative_to_workdir(repo, path) else {
+        return Ok(None);
+    };
+    Ok(match named_at(repo, rev, &rel)? {
+        Some((name, bytes)) => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let b = Baseline::parse(&name, &text)?;
+            Some((Named { name, text }, b))
+        }
+        None => Some((
+            Named {
+                name: format!("{rel} at {}", short(rev)),
+                text: String::new(),
+            },
+            Baseline::default(),
+        )),
+    })
+}
+
+/// The allowlist and path filter a config compiles to.
+fn compile(
+    rules: &Rules,
+    ctx: crate::validate::Context,
+    inline_allow: bool,
+) -> Result<(MatchOptions, PathFilter)> {
+    let what = rules.config_name.clone().unwrap_or_else(|| "config".into());
+    let config = &rules.config;
+    let match_opts = MatchOptions {
+        ctx,
+        allow: Allow::compile(&config.allow.spec(), &what)?,
+        inline_allow,
+    };
+    let path_filter = PathFilter::compile(
+        &PathsSpec {
+            include: vec![],
+            exclude: config.allow.paths.clone(),
+        },
+        &what,
+    )?;
+    Ok((match_opts, path_filter))
 }
 
 impl Settings {
-    /// Resolve a scan: flags win over the config, the config over defaults.
+    /// Resolve a scan: flags win over the config, the config over defaults. Range and pre-push
+    /// scans read the config and baseline at the base commit: a pull request controls its own
+    /// files, so they cannot switch the check off.
     pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         let paths: Vec<PathBuf> = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -87,8 +220,7 @@ impl Settings {
             bail!("{}: no such file or directory", paths[0].display());
         }
         crate::messages::set_quiet(args.quiet);
-        let rules = Rules::resolve(&args.config, &paths[0])?;
-        let config = &rules.config;
+        let repo = paths[0].clone();
         let mode = if args.staged {
             ScanMode::Staged
         } else if args.history {
@@ -96,42 +228,71 @@ impl Settings {
                 all_objects: args.all_objects,
             }
         } else if args.pre_push {
-            ScanMode::PrePush
+            ScanMode::PrePush(git::read_pushes()?)
         } else if let Some(r) = &args.range {
-            ScanMode::Range(r.clone())
+            let (base, head) = git::split_range(r)?;
+            ScanMode::Range { base, head }
         } else {
             ScanMode::Tree
         };
+        // The trusted side (base) and the range's own side (head) of a range scan.
+        let sides: Option<(String, String)> = match &mode {
+            ScanMode::Range { base, head } => {
+                let (b, h) = git::resolve_range(&repo, base, head)?;
+                Some((b.to_string(), h.to_string()))
+            }
+            ScanMode::PrePush(pushes) => {
+                let head = pushes.first().map(|p| p.to.clone()).unwrap_or_default();
+                git::push_base(&repo, pushes).map(|b| (b, head))
+            }
+            _ => None,
+        };
+        let (rules, base_config) = match (&sides, args.no_config) {
+            (_, true) => (Rules::builtin()?, None),
+            (Some((base, _)), false) => rules_at(&args.config, &repo, base, false)?,
+            (None, false) => (Rules::resolve(&args.config, &paths[0])?, None),
+        };
+        let ctx = validate_context(args, &rules.config)?;
+        let (match_opts, path_filter) = compile(&rules, ctx.clone(), !args.no_inline_allow)?;
+        let config = &rules.config;
         let max_file_size = match (&args.max_file_size, &config.max_file_size) {
             (Some(s), _) => parse_size(s).context("--max-file-size")?,
             (None, Some(s)) => s.bytes()?,
             (None, None) => DEFAULT_MAX_FILE_SIZE,
         };
-        let cfg_what = rules
-            .config_file
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "config".into());
-        let match_opts = MatchOptions {
-            ctx: validate_context(args, config)?,
-            allow: Allow::compile(&config.allow.spec(), &cfg_what)?,
-            inline_allow: !args.no_inline_allow,
+        let mut baseline = None;
+        let mut head_side = None;
+        let base_baseline = match (&sides, &args.baseline) {
+            (Some((base, _)), Some(p)) => baseline_at(&repo, p, base)?,
+            _ => None,
         };
-        let mut excluded = config.allow.paths.clone();
-        if rules
-            .config_file
-            .as_ref()
-            .is_some_and(|p| p.file_name().is_some_and(|n| n == FILE_NAME))
-        {
-            excluded.push(FILE_NAME.to_string());
+        if let Some(p) = &args.baseline {
+            baseline = Some(match &base_baseline {
+                Some((_, b)) => b.clone(),
+                None => Baseline::load(p)?,
+            });
         }
-        let path_filter = PathFilter::compile(
-            &PathsSpec {
-                include: vec![],
-                exclude: excluded,
-            },
-            &cfg_what,
-        )?;
+        if let (Some((_, head)), false) = (&sides, args.no_config) {
+            let (head_rules, head_config) = rules_at(&args.config, &repo, head, true)?;
+            let head_baseline = match (&args.baseline, &base_baseline) {
+                (Some(p), Some(_)) => baseline_at(&repo, p, head)?,
+                _ => None,
+            };
+            let text = |n: &Option<Named>| n.as_ref().map(|n| n.text.clone());
+            let changed = text(&head_config) != text(&base_config)
+                || head_baseline.as_ref().map(|(n, _)| &n.text)
+                    != base_baseline.as_ref().map(|(n, _)| &n.text);
+            if changed {
+                let (m, f) = compile(&head_rules, ctx, !args.no_inline_allow)?;
+                head_side = Some(HeadSide {
+                    rules: head_rules,
+                    match_opts: m,
+                    path_filter: f,
+                    config: head_config,
+                    baseline: head_baseline,
+                });
+            }
+        }
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -158,9 +319,11 @@ impl Settings {
             color,
             show_secrets: args.show_secrets,
             progress: !args.quiet && std::io::stderr().is_terminal(),
-            baseline: args.baseline.clone(),
+            baseline,
+            baseline_path: args.baseline.clone(),
             update_baseline: args.update_baseline,
             purge_file: args.purge_file.clone().filter(|_| args.show_secrets),
+            head_side,
             rules,
         })
     }

@@ -29,3 +29,9 @@ fn describe_yaml_error(e: &serde_saphyr::Error) -> String {
         _ => first,
     }
 }
+
+/// The 1-based line of the first line of `text` that contains `needle` (to point an error or a
+/// finding at a list entry).
+pub fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}

@@ -1,6 +1,7 @@
 //! `keywarden scan` and `keywarden baseline`: resolve settings, pick the source for the mode,
-//! run the pipeline, then filter (baseline), verify, report, and turn the result into an exit
-//! code: 0 clean, 1 findings at or above `--fail-on`, 2 an incomplete scan.
+//! run the pipeline, then filter (baseline), compare with what a range's own settings would
+//! hide, verify, report, and turn the result into an exit code: 0 clean, 1 findings at or
+//! above `--fail-on`, 2 an incomplete scan.
 
 use std::io::Write;
 
@@ -9,70 +10,105 @@ use anyhow::Result;
 use crate::baseline::Baseline;
 use crate::cli::ScanArgs;
 use crate::decode::Limits;
-use crate::matcher::Matcher;
+use crate::finding::Finding;
+use crate::matcher::{MatchOptions, Matcher};
 use crate::messages;
 use crate::pipeline::{self, Outcome};
 use crate::report::{Format, Report};
-use crate::settings::Settings;
+use crate::rules::PathFilter;
+use crate::settings::{Rules, Settings};
 use crate::source::worktree::Worktree;
 use crate::source::{ScanMode, git};
 
+mod trust;
+
 /// Scan as the settings say: grouped findings before baseline and threshold filtering.
 pub fn collect(s: &Settings) -> Result<Outcome> {
-    let rules = &s.rules.rules;
-    let matcher = Matcher::new(rules, &s.match_opts)?;
+    collect_with(s, &s.rules, &s.match_opts, &s.path_filter)
+}
+
+/// Scan with the given rules, allowlist and path filter (a range scan runs the range's own
+/// settings through here too, to see what they would hide).
+fn collect_with(
+    s: &Settings,
+    rules: &Rules,
+    match_opts: &MatchOptions,
+    path_filter: &PathFilter,
+) -> Result<Outcome> {
+    let set = &rules.rules;
+    let matcher = Matcher::new(set, match_opts)?;
     let opts = pipeline::Options {
         line_hashes: s.format == Format::Sarif,
         progress: s.progress,
         decode: Limits::default(),
     };
-    let admit = |p: &str| s.path_filter.admits(p);
+    let admit = |p: &str| path_filter.admits(p);
     let repo = &s.paths[0];
     let max = s.walk.max_file_size;
-    match &s.mode {
+    let mut outcome = match &s.mode {
         ScanMode::Tree => {
-            // The config is settings, not content: its custom-rule examples are fakes by
-            // definition.
-            let config_path = s
-                .rules
-                .config_file
-                .as_ref()
-                .and_then(|p| std::fs::canonicalize(p).ok());
-            let is_config = |p: &std::path::Path| {
-                config_path.as_ref().is_some_and(|c| {
-                    p.file_name() == c.file_name()
-                        && std::fs::canonicalize(p).ok().as_ref() == Some(c)
-                })
-            };
-            let (source, warnings) = Worktree::new(&s.paths, &s.walk, rules, &s.root, |t| {
-                admit(&t.display) && !is_config(&t.path)
-            });
+            let (source, warnings) =
+                Worktree::new(&s.paths, &s.walk, set, &s.root, |t| admit(&t.display));
             for w in warnings {
                 messages::warn(w);
             }
-            pipeline::run(&source, &matcher, &opts)
+            pipeline::run(&source, &matcher, &opts)?
         }
-        ScanMode::Staged => pipeline::run(&git::Staged::open(repo, max, admit)?, &matcher, &opts),
+        ScanMode::Staged => pipeline::run(&git::Staged::open(repo, max, admit)?, &matcher, &opts)?,
         ScanMode::History { all_objects } => pipeline::run(
             &git::history(repo, *all_objects, max, admit)?,
             &matcher,
             &opts,
-        ),
-        ScanMode::Range(spec) => {
-            pipeline::run(&git::range(repo, spec, max, admit)?, &matcher, &opts)
+        )?,
+        ScanMode::Range { base, head } => {
+            pipeline::run(&git::range(repo, base, head, max, admit)?, &matcher, &opts)?
         }
-        ScanMode::PrePush => {
+        ScanMode::PrePush(pushes) => {
             let mut total = Outcome::default();
-            for source in git::pre_push(repo, max, admit)? {
+            for source in git::pre_push(repo, pushes, max, admit)? {
                 let o = pipeline::run(&source, &matcher, &opts)?;
                 total.stats.add(&o.stats);
                 total.stats.elapsed += o.stats.elapsed;
                 total.findings.extend(o.findings);
+                total.inline_allowed.extend(o.inline_allowed);
             }
             total.findings = pipeline::group(total.findings);
-            Ok(total)
+            total.inline_allowed = pipeline::group(total.inline_allowed);
+            total
+        }
+    };
+    outcome.stats.rules_disabled = rules.disabled;
+    drop_custom_examples(&mut outcome.findings, rules);
+    Ok(outcome)
+}
+
+/// The config file is scanned like any other file, except the examples of its custom rules,
+/// which the rule self-test already proves are fakes in the rule's shape.
+fn drop_custom_examples(findings: &mut Vec<Finding>, rules: &Rules) {
+    let Some(name) = &rules.config_file_name else {
+        return;
+    };
+    let examples: Vec<&String> = rules
+        .config
+        .rules
+        .iter()
+        .flat_map(|r| r.examples.iter().chain(&r.negative_examples))
+        .collect();
+    if examples.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        let Some(secret) = &f.secret else { continue };
+        let is_example = examples.iter().any(|e| e.contains(secret.expose()));
+        if is_example {
+            f.locations.retain(|l| {
+                std::path::Path::new(&l.path)
+                    .file_name()
+                    .is_none_or(|n| n.to_string_lossy() != *name)
+            });
         }
     }
+    findings.retain(|f| !f.locations.is_empty());
 }
 
 /// `scan` (and `baseline` when `write_baseline`).
@@ -80,6 +116,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     let s = Settings::resolve(args)?;
     let Outcome {
         mut findings,
+        inline_allowed,
         mut stats,
     } = collect(&s)?;
 
@@ -103,9 +140,9 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         return Ok(0);
     }
 
-    if let Some(path) = &s.baseline {
-        let mut base = Baseline::load(path)?;
-        if s.update_baseline {
+    if let Some(base) = &s.baseline {
+        let mut base = base.clone();
+        if let (true, Some(path)) = (s.update_baseline, &s.baseline_path) {
             let updated = Baseline::from_findings(&findings, Some(&base));
             let kept: std::collections::HashSet<_> = updated
                 .entries
@@ -128,6 +165,14 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         let (kept, n) = base.filter(findings);
         findings = kept;
         stats.baselined = n;
+    }
+
+    if let Some(head) = &s.head_side {
+        let added = trust::suppressions_added(&s, head, &findings, |r, m, p| {
+            collect_with(&s, r, m, p).map(|o| o.findings)
+        })?;
+        findings.extend(added);
+        findings = pipeline::group(findings);
     }
 
     crate::verify::run(&mut findings);
@@ -156,6 +201,11 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     let git_errors = stats.git_errors;
     let report = Report {
         findings,
+        // Markers are listed for what a range adds; elsewhere they are counted only.
+        inline_allowed: match &s.mode {
+            ScanMode::Range { .. } | ScanMode::PrePush(_) => inline_allowed,
+            _ => Vec::new(),
+        },
         stats,
         rules: &s.rules.rules,
         show_secrets: s.show_secrets,

@@ -3,12 +3,14 @@
 //! when SARIF output wants it.
 
 use crate::chunk::{Chunk, LineCounter};
-use crate::finding::{Finding, Location, secret_id};
-use crate::matcher::{Match, Matcher, line_around};
+use crate::finding::{Finding, Location};
+use crate::fingerprint::secret_id;
+use crate::matcher::{Match, Matcher, Suppression, line_around};
 use crate::redact::{Secret, redact};
 use crate::rules::RuleSet;
 
-/// Turn the unsuppressed matches of a chunk into findings with one location each.
+/// Turn the matches of a chunk into findings with one location each: those the config
+/// suppressed are only counted, those an inline marker suppressed are kept, marked.
 pub fn build(
     matcher: &Matcher,
     chunk: &Chunk,
@@ -28,7 +30,10 @@ pub fn build(
         } else {
             Default::default()
         };
-    for m in matches.iter().filter(|m| m.suppressed.is_none()) {
+    for m in matches
+        .iter()
+        .filter(|m| m.suppressed != Some(Suppression::Config))
+    {
         let rule = &rules.rules[m.rule];
         let secret_bytes = &data[m.start..m.end];
         let (line, column) = counter.locate(data, m.start);
@@ -62,6 +67,7 @@ pub fn build(
             details: m.verdict.details.clone(),
             verified: m.verdict.verified,
             history: None,
+            inline_allowed: m.suppressed == Some(Suppression::Inline),
         });
     }
     findings

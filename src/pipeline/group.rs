@@ -16,12 +16,13 @@ pub fn keep_most_specific(found: &mut Vec<Finding>) {
         let l = f.primary();
         (l.path.clone(), l.line, l.column)
     };
+    let competes = |f: &Finding| f.secret.is_some() && !f.inline_allowed;
     let mut best: HashMap<(String, usize, usize), u8> = HashMap::new();
-    for f in found.iter().filter(|f| f.secret.is_some()) {
+    for f in found.iter().filter(|f| competes(f)) {
         let p = best.entry(at(f)).or_insert(0);
         *p = (*p).max(f.precedence);
     }
-    found.retain(|f| f.secret.is_none() || best.get(&at(f)) == Some(&f.precedence));
+    found.retain(|f| !competes(f) || best.get(&at(f)) == Some(&f.precedence));
 }
 
 /// One finding per rule and secret (file findings: per rule and file), with every location,

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::decode::{self, Limits};
 use crate::finding::Finding;
-use crate::matcher::Matcher;
+use crate::matcher::{Matcher, Suppression};
 use crate::messages;
 use crate::source::{Read, Skip, Source};
 
@@ -29,7 +29,14 @@ pub struct Stats {
     pub skipped_binary: usize,
     pub skipped_large: usize,
     pub unreadable: usize,
+    /// Matches an inline marker or the config's allowlist suppressed.
     pub suppressed: usize,
+    pub suppressed_inline: usize,
+    pub suppressed_config: usize,
+    /// Files (or blobs) the config's `allow.paths` kept out of the scan.
+    pub excluded_paths: usize,
+    /// Built-in rules the config switched off.
+    pub rules_disabled: usize,
     pub baselined: usize,
     pub below_threshold: usize,
     pub commits: usize,
@@ -46,15 +53,20 @@ impl Stats {
         self.skipped_large += other.skipped_large;
         self.unreadable += other.unreadable;
         self.suppressed += other.suppressed;
+        self.suppressed_inline += other.suppressed_inline;
+        self.suppressed_config += other.suppressed_config;
+        self.excluded_paths += other.excluded_paths;
         self.git_errors += other.git_errors;
         self.commits += other.commits;
     }
 }
 
-/// What a scan produced: grouped findings (before baseline and threshold) and counters.
+/// What a scan produced: grouped findings (before baseline and threshold), the places an
+/// inline marker allowed, and counters.
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub findings: Vec<Finding>,
+    pub inline_allowed: Vec<Finding>,
     pub stats: Stats,
 }
 
@@ -96,11 +108,16 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         stats.add(&s);
         found.extend(f);
     }
-    let settled = source.settle(found)?;
+    let (allowed, settled): (Vec<Finding>, Vec<Finding>) = source
+        .settle(found)?
+        .into_iter()
+        .partition(|f| f.inline_allowed);
     stats.commits = source.commits();
+    stats.excluded_paths = source.excluded();
     stats.elapsed = started.elapsed();
     Ok(Outcome {
         findings: group(settled),
+        inline_allowed: group(allowed),
         stats,
     })
 }
@@ -153,7 +170,14 @@ pub(crate) fn scan_item(read: Read, matcher: &Matcher, opts: &Options) -> (Vec<F
                 continue;
             }
             let matches = matcher.scan(&c.path, &c.bytes);
-            stats.suppressed += matches.iter().filter(|m| m.suppressed.is_some()).count();
+            for m in &matches {
+                match m.suppressed {
+                    Some(Suppression::Inline) => stats.suppressed_inline += 1,
+                    Some(Suppression::Config) => stats.suppressed_config += 1,
+                    None => {}
+                }
+            }
+            stats.suppressed = stats.suppressed_inline + stats.suppressed_config;
             found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
         }
     }

@@ -51,6 +51,21 @@ impl Reporter for Annotations {
                 )?;
             }
         }
+        for (rule, l) in report.marker_places() {
+            writeln!(
+                out,
+                "::notice file={},line={},title={}::{}",
+                escape(&l.path, true),
+                l.line,
+                escape("keywarden: inline allow marker added", true),
+                escape(
+                    &format!(
+                        "A keywarden:allow marker added in this range suppresses {rule} here; review it."
+                    ),
+                    false
+                )
+            )?;
+        }
         Ok(())
     }
 }
@@ -63,6 +78,19 @@ fn cell(s: &str) -> String {
 impl Reporter for Summary {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "## keywarden: {} finding(s)\n", report.findings.len())?;
+        let markers = report.marker_places();
+        if !markers.is_empty() {
+            writeln!(
+                out,
+                "### Inline allow markers added in this range\n\nReported for review; they do not fail the check.\n"
+            )?;
+            writeln!(out, "| rule | file:line |")?;
+            writeln!(out, "|---|---|")?;
+            for (rule, l) in &markers {
+                writeln!(out, "| `{rule}` | `{}:{}` |", cell(&l.path), l.line)?;
+            }
+            writeln!(out)?;
+        }
         if report.findings.is_empty() {
             writeln!(
                 out,

@@ -24,7 +24,17 @@ pub struct JsonReport {
     /// `worktree`, `staged`, `range` or `history`.
     pub mode: String,
     pub findings: Vec<JsonFinding>,
+    /// Range scans: places an inline marker added in the range allowed (not findings).
+    pub inline_allowed: Vec<JsonAllowed>,
     pub summary: JsonSummary,
+}
+
+/// A place an inline `keywarden:allow` marker allowed.
+#[derive(Serialize, JsonSchema)]
+pub struct JsonAllowed {
+    pub rule_id: String,
+    pub path: String,
+    pub line: usize,
 }
 
 /// One secret (or one file a file rule judged).
@@ -99,7 +109,14 @@ pub struct JsonSummary {
     pub skipped_binary: usize,
     pub skipped_large: usize,
     pub unreadable: usize,
+    /// Matches an inline marker or the config's allowlist suppressed.
     pub suppressed: usize,
+    pub suppressed_inline: usize,
+    pub suppressed_config: usize,
+    /// Files (or blobs) the config's `allow.paths` kept out of the scan.
+    pub excluded_paths: usize,
+    /// Built-in rules the config switched off.
+    pub rules_disabled: usize,
     pub baselined: usize,
     pub below_threshold: usize,
     pub elapsed_ms: u64,
@@ -167,6 +184,10 @@ fn summary(report: &Report) -> JsonSummary {
         skipped_large: s.skipped_large,
         unreadable: s.unreadable,
         suppressed: s.suppressed,
+        suppressed_inline: s.suppressed_inline,
+        suppressed_config: s.suppressed_config,
+        excluded_paths: s.excluded_paths,
+        rules_disabled: s.rules_disabled,
         baselined: s.baselined,
         below_threshold: s.below_threshold,
         elapsed_ms: s.elapsed.as_millis() as u64,
@@ -199,7 +220,18 @@ impl Reporter for Json {
                 b"\n"
             })?;
         }
-        write!(out, "  ],\n  \"summary\": ")?;
+        let allowed: Vec<JsonAllowed> = report
+            .marker_places()
+            .into_iter()
+            .map(|(rule_id, l)| JsonAllowed {
+                rule_id,
+                path: l.path.clone(),
+                line: l.line,
+            })
+            .collect();
+        write!(out, "  ],\n  \"inline_allowed\": ")?;
+        serde_json::to_writer(&mut *out, &allowed)?;
+        write!(out, ",\n  \"summary\": ")?;
         serde_json::to_writer_pretty(&mut *out, &summary(report))?;
         writeln!(out, "\n}}")
     }

@@ -47,6 +47,9 @@ impl Format {
 /// Everything a reporter may show.
 pub struct Report<'a> {
     pub findings: Vec<Finding>,
+    /// Range scans: places an inline marker (`keywarden:allow`) added in the range allowed.
+    /// Listed for reviewers; they do not fail the scan.
+    pub inline_allowed: Vec<Finding>,
     pub stats: Stats,
     pub rules: &'a RuleSet,
     pub show_secrets: bool,
@@ -63,6 +66,44 @@ impl Report<'_> {
             .get(&f.rule_id)
             .map(|r| Checklist::for_finding(r, f))
             .unwrap_or_default()
+    }
+}
+
+impl Report<'_> {
+    /// `rule-id at path:line` for each place an inline marker allowed.
+    pub fn marker_places(&self) -> Vec<(String, &crate::finding::Location)> {
+        self.inline_allowed
+            .iter()
+            .flat_map(|f| f.locations.iter().map(move |l| (f.rule_id.clone(), l)))
+            .collect()
+    }
+
+    /// What the config and markers kept out of the report, for audits (`None` when nothing).
+    pub fn suppression_summary(&self) -> Option<String> {
+        let s = &self.stats;
+        let mut parts = Vec::new();
+        if s.suppressed_inline > 0 {
+            parts.push(format!("{} by inline markers", s.suppressed_inline));
+        }
+        if s.suppressed_config > 0 {
+            parts.push(format!("{} by the config's allowlist", s.suppressed_config));
+        }
+        if s.baselined > 0 {
+            parts.push(format!("{} by the baseline", s.baselined));
+        }
+        if s.excluded_paths > 0 {
+            parts.push(format!(
+                "{} file(s) under allow.paths not scanned",
+                s.excluded_paths
+            ));
+        }
+        if s.rules_disabled > 0 {
+            parts.push(format!(
+                "{} built-in rule(s) switched off by the config",
+                s.rules_disabled
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 }
 

@@ -114,6 +114,25 @@ impl Reporter for Text {
         }
         parts.push(format!("{} ms", s.elapsed.as_millis()));
         writeln!(out, "keywarden: {}", parts.join(", "))?;
+        if matches!(report.mode, ScanMode::History { .. }) {
+            if let Some(what) = report.suppression_summary() {
+                writeln!(
+                    out,
+                    "keywarden: not reported: {what}. Audit with `--no-config --no-inline-allow` to see everything."
+                )?;
+            }
+        }
+        let markers = report.marker_places();
+        if !markers.is_empty() {
+            writeln!(
+                out,
+                "keywarden: {} inline allow marker(s) added in this range (reported for review, not failing):",
+                markers.len()
+            )?;
+            for (rule, l) in markers {
+                writeln!(out, "  {rule} at {}:{}", l.path, l.line)?;
+            }
+        }
         if !report.findings.is_empty() {
             let how = match report.mode {
                 ScanMode::Staged => {

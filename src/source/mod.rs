@@ -52,6 +52,11 @@ pub trait Source: Sync {
         Ok(found)
     }
 
+    /// Items the path filter kept out (for the summary).
+    fn excluded(&self) -> usize {
+        0
+    }
+
     /// Commits this source walked (for the summary).
     fn commits(&self) -> usize {
         0
@@ -71,9 +76,9 @@ pub enum ScanMode {
     /// What the index would commit.
     Staged,
     /// The blobs `BASE..HEAD` introduces.
-    Range(String),
-    /// What a `git push` would add.
-    PrePush,
+    Range { base: String, head: String },
+    /// What a `git push` would add, one entry per pushed ref.
+    PrePush(Vec<git::Push>),
     /// Every blob of every ref (and with `all_objects`, unreachable ones).
     History { all_objects: bool },
 }
@@ -83,7 +88,7 @@ impl ScanMode {
     pub fn is_committed(&self) -> bool {
         matches!(
             self,
-            ScanMode::Range(_) | ScanMode::PrePush | ScanMode::History { .. }
+            ScanMode::Range { .. } | ScanMode::PrePush(_) | ScanMode::History { .. }
         )
     }
 
@@ -92,7 +97,7 @@ impl ScanMode {
         match self {
             ScanMode::Tree => "worktree",
             ScanMode::Staged => "staged",
-            ScanMode::Range(_) | ScanMode::PrePush => "range",
+            ScanMode::Range { .. } | ScanMode::PrePush(_) => "range",
             ScanMode::History { .. } => "history",
         }
     }

@@ -39,6 +39,7 @@ pub struct Target {
 pub struct Worktree {
     targets: Vec<Target>,
     max_file_size: u64,
+    excluded: usize,
 }
 
 impl Worktree {
@@ -53,12 +54,15 @@ impl Worktree {
         admit: impl Fn(&Target) -> bool,
     ) -> (Worktree, Vec<String>) {
         let (mut targets, warnings) = walk(roots, opts);
+        let walked = targets.len();
         targets.retain(|t| admit(t));
+        let excluded = walked - targets.len();
         attach_file_meta(rules, &mut targets, root);
         (
             Worktree {
                 targets,
                 max_file_size: opts.max_file_size,
+                excluded,
             },
             warnings,
         )
@@ -78,6 +82,10 @@ impl Source for Worktree {
     }
 
     fn reader(&self) {}
+
+    fn excluded(&self) -> usize {
+        self.excluded
+    }
 
     fn read(&self, _: &mut (), t: &Target) -> Read {
         match read_regular(&t.path, self.max_file_size) {

@@ -82,6 +82,7 @@ mod tests {
                 provenance: Provenance::File,
             }],
             history: None,
+            inline_allowed: false,
         };
         let mut fs = vec![finding("test-rule"), finding("other-rule")];
         run_with(&mut fs, &[&AlwaysLive]);

@@ -128,7 +128,7 @@ jobs:
 "#;
 
 /// A clone of this repository (so `uses: ./` is this action) with a pull-request branch.
-fn pr_repo(dir: &Path, add: Option<(&str, &str)>) -> (PathBuf, PathBuf) {
+fn pr_repo(dir: &Path, add: &[(&str, &str)]) -> (PathBuf, PathBuf) {
     let repo = dir.join("repo");
     git(dir, &["clone", "-q", root().to_str().unwrap(), "repo"]);
     git(&repo, &["config", "user.email", "author@example.com"]);
@@ -136,9 +136,11 @@ fn pr_repo(dir: &Path, add: Option<(&str, &str)>) -> (PathBuf, PathBuf) {
     write(&repo, ".github/workflows/selftest.yml", WORKFLOW);
     let base = commit_all(&repo, "workflow", 1_700_000_000);
     git(&repo, &["checkout", "-q", "-b", "pr"]);
-    match add {
-        Some((path, content)) => write(&repo, path, content),
-        None => write(&repo, "docs/note.md", "a clean change\n"),
+    for (path, content) in add {
+        write(&repo, path, content);
+    }
+    if add.is_empty() {
+        write(&repo, "docs/note.md", "a clean change\n");
     }
     let head = commit_all(&repo, "pull request", 1_700_000_100);
     let event = dir.join("event.json");
@@ -158,7 +160,7 @@ fn action_fails_a_pull_request_that_adds_a_key_and_passes_a_clean_one() {
     let leaky = tempdir();
     let (repo, event) = pr_repo(
         leaky.path(),
-        Some(("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))),
+        &[("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))],
     );
     let sarif = leaky.path().join("out.sarif");
     let run = act(&repo, home.path(), &event, &sarif);
@@ -172,8 +174,40 @@ fn action_fails_a_pull_request_that_adds_a_key_and_passes_a_clean_one() {
     assert_valid_sarif(&[&sarif]);
 
     let clean = tempdir();
-    let (repo, event) = pr_repo(clean.path(), None);
+    let (repo, event) = pr_repo(clean.path(), &[]);
     let run = act(&repo, home.path(), &event, &clean.path().join("out.sarif"));
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.all().contains("Job succeeded"), "{}", run.all());
+}
+
+#[test]
+fn action_fails_a_pull_request_that_adds_a_key_and_allowlists_it() {
+    let home = tempdir();
+    let key = Fakes::new(51).github();
+    let dir = tempdir();
+    let base_config = std::fs::read_to_string(root().join(".keywarden.yaml")).unwrap();
+    let (repo, event) = pr_repo(
+        dir.path(),
+        &[
+            ("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n")),
+            (
+                ".keywarden.yaml",
+                &format!("{base_config}    - \"config/**\"\n"),
+            ),
+        ],
+    );
+    let sarif = dir.path().join("out.sarif");
+    let run = act(&repo, home.path(), &event, &sarif);
+    assert_ne!(run.code, 0, "the job fails: {}", run.all());
+    let all = run.all();
+    assert!(
+        all.contains("config/leak.yml:2"),
+        "the key is reported: {all}"
+    );
+    assert!(
+        all.contains("suppression-added"),
+        "the allowlist line is named: {all}"
+    );
+    assert!(!all.contains(&key), "the action never prints the secret");
+    assert_valid_sarif(&[&sarif]);
 }

@@ -15,3 +15,4 @@ mod layering;
 mod providers;
 mod sarif;
 mod snapshots;
+mod trust;

@@ -18,6 +18,7 @@ pub struct Blobs {
     /// For ranges: blobs at each path on the base side; a secret already there is not new.
     pub(super) base_paths: HashMap<String, Vec<ObjectId>>,
     pub(super) max_file_size: u64,
+    pub(super) excluded: usize,
 }
 
 impl Blobs {
@@ -38,6 +39,7 @@ impl Blobs {
         // Revisions of one file are delta chains in the pack: reading them together, on one
         // thread, keeps the delta base cache warm.
         sorted.sort();
+        let excluded = graph.blobs.len() - sorted.len();
         let items = sorted.into_iter().map(|(_, _, id)| id).collect();
         Blobs {
             repo: repo.into_sync(),
@@ -47,6 +49,7 @@ impl Blobs {
             head,
             base_paths: HashMap::new(),
             max_file_size,
+            excluded,
         }
     }
 }
@@ -85,6 +88,10 @@ impl Source for Blobs {
 
     fn commits(&self) -> usize {
         self.graph.commits.len()
+    }
+
+    fn excluded(&self) -> usize {
+        self.excluded
     }
 
     fn progress_label(&self) -> Option<String> {

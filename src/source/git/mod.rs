@@ -21,7 +21,7 @@ mod history;
 mod range;
 
 pub use history::history;
-pub use range::{pre_push, range};
+pub use range::{Push, pre_push, range, read_pushes, resolve_range, split_range};
 
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
 
@@ -118,6 +118,56 @@ fn join(prefix: &str, name: &gix::bstr::BStr) -> String {
     }
 }
 
+/// The bytes of `rel` (a `/`-separated path from the repository root) in the tree of the
+/// commit `rev`; `None` when that commit has no such file. Trusted settings of a range scan
+/// (config, baseline) are read this way, at the base commit, never from the working tree.
+pub fn file_at(repo_path: &Path, rev: &str, rel: &str) -> Result<Option<Vec<u8>>> {
+    let repo = open(repo_path)?;
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| anyhow!("{rev}: not a commit in this repository: {e}"))?;
+    let commit = repo
+        .find_object(id)?
+        .peel_to_commit()
+        .map_err(|e| anyhow!("{rev} is not a commit: {e}"))?;
+    let mut paths = HashMap::new();
+    tree_paths(&repo, commit.tree_id()?.detach(), "", &mut paths)?;
+    match paths.get(rel.trim_start_matches("./")) {
+        Some(blob) => read_blob(&repo, *blob, 1 << 24),
+        None => Ok(None),
+    }
+}
+
+/// `path` relative to the work tree of the repository holding `repo_path`, when it is inside
+/// it (`None` for a path outside the checkout, or a bare repository).
+pub fn relative_to_workdir(repo_path: &Path, path: &Path) -> Option<String> {
+    let repo = gix::discover(repo_path).ok()?;
+    let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
+    let abs = std::fs::canonicalize(path).ok().or_else(|| {
+        // A file the range deleted from the working tree: resolve its directory instead.
+        let parent = std::fs::canonicalize(path.parent()?).ok()?;
+        Some(parent.join(path.file_name()?))
+    })?;
+    abs.strip_prefix(&workdir)
+        .ok()
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+}
+
+/// The commit that pushes in a pre-push hook are compared with: the first pushed ref's remote
+/// commit, else the remote's default branch (`refs/remotes/origin/HEAD`).
+pub fn push_base(repo_path: &Path, pushes: &[Push]) -> Option<String> {
+    if let Some(p) = pushes
+        .iter()
+        .find(|p| !p.from.is_empty() && p.from != range::ZERO_OID)
+    {
+        return Some(p.from.clone());
+    }
+    let repo = open(repo_path).ok()?;
+    repo.rev_parse_single("refs/remotes/origin/HEAD")
+        .ok()
+        .map(|id| id.detach().to_string())
+}
+
 /// One staged change: the path, the index blob, and HEAD's blob at that path if any.
 pub struct StagedItem {
     path: String,
@@ -131,6 +181,7 @@ pub struct Staged {
     repo: gix::ThreadSafeRepository,
     items: Vec<StagedItem>,
     max_file_size: u64,
+    excluded: usize,
 }
 
 impl Staged {
@@ -142,6 +193,7 @@ impl Staged {
             tree_paths(&repo, tree.detach(), "", &mut head)?;
         }
         let mut items = Vec::new();
+        let mut excluded = 0;
         for entry in index.entries() {
             if entry.stage() != gix::index::entry::Stage::Unconflicted {
                 continue;
@@ -154,7 +206,11 @@ impl Staged {
             }
             let p = String::from_utf8_lossy(entry.path(&index)).into_owned();
             let before = head.get(&p).copied();
-            if before == Some(entry.id) || !admit(&p) {
+            if before == Some(entry.id) {
+                continue;
+            }
+            if !admit(&p) {
+                excluded += 1;
                 continue;
             }
             items.push(StagedItem {
@@ -167,6 +223,7 @@ impl Staged {
             repo: repo.into_sync(),
             items,
             max_file_size,
+            excluded,
         })
     }
 }
@@ -181,6 +238,10 @@ impl Source for Staged {
 
     fn reader(&self) -> gix::Repository {
         self.repo.to_thread_local()
+    }
+
+    fn excluded(&self) -> usize {
+        self.excluded
     }
 
     fn read(&self, repo: &mut gix::Repository, item: &StagedItem) -> Read {

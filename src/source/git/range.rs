@@ -8,16 +8,19 @@ use super::*;
 /// its secret is not already in the base's version of that path.
 pub fn range(
     path: &Path,
-    spec: &str,
+    base: &str,
+    head: &str,
     max_file_size: u64,
     admit: impl Fn(&str) -> bool,
 ) -> Result<Blobs> {
+    let (base_id, head_id) = resolve_range(path, base, head)?;
+    added_over(open(path)?, &[base_id], head_id, head, max_file_size, admit)
+}
+
+/// Both ends of a range as commits; a missing one or a shallow clone is an error that says
+/// how to fetch what is missing.
+pub fn resolve_range(path: &Path, base: &str, head: &str) -> Result<(ObjectId, ObjectId)> {
     let repo = open(path)?;
-    let (base, head) = spec
-        .split_once("..")
-        .ok_or_else(|| anyhow!("--range {spec:?}: expected BASE..HEAD"))?;
-    let head = head.trim_start_matches('.');
-    let head = if head.is_empty() { "HEAD" } else { head };
     let shallow = repo.is_shallow().unwrap_or(false);
     let resolve = |name: &str, what: &str| -> Result<ObjectId> {
         repo.rev_parse_single(name)
@@ -42,8 +45,17 @@ pub fn range(
             .map_err(|e| anyhow!("{id} is not a commit: {e}"))?
             .id)
     };
-    let (base_id, head_id) = (peel(base_id)?, peel(head_id)?);
-    added_over(repo, &[base_id], head_id, head, max_file_size, admit)
+    Ok((peel(base_id)?, peel(head_id)?))
+}
+
+/// `BASE..HEAD` → (BASE, HEAD); an empty HEAD means `HEAD`.
+pub fn split_range(spec: &str) -> Result<(String, String)> {
+    let (base, head) = spec
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--range {spec:?}: expected BASE..HEAD"))?;
+    let head = head.trim_start_matches('.');
+    let head = if head.is_empty() { "HEAD" } else { head };
+    Ok((base.to_string(), head.to_string()))
 }
 
 /// What `head` adds over `bases` (commits reachable from `head` but from none of `bases`).
@@ -91,7 +103,7 @@ fn added_over(
     Ok(blobs)
 }
 
-const ZERO_OID: &str = "0000000000000000000000000000000000000000";
+pub(super) const ZERO_OID: &str = "0000000000000000000000000000000000000000";
 
 /// Tips of every remote-tracking ref: what the remotes are known to have.
 fn remote_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
@@ -102,24 +114,22 @@ fn remote_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
         .collect())
 }
 
-/// `--pre-push`: what a push would add, one source per pushed ref. Reads the pre-commit
-/// framework's `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`, or git's pre-push lines on stdin
-/// (`<local ref> <local oid> <remote ref> <remote oid>`). A new branch (no remote oid) is
-/// compared with every remote-tracking ref.
-pub fn pre_push(
-    path: &Path,
-    max_file_size: u64,
-    admit: impl Fn(&str) -> bool + Copy,
-) -> Result<Vec<Blobs>> {
-    let repo = open(path)?;
-    if repo.is_shallow().unwrap_or(false) {
-        bail!("--pre-push: {SHALLOW_FIX}");
-    }
-    let mut pushes: Vec<(String, String)> = Vec::new(); // (from, to)
+/// One pushed ref: the remote's commit (`from`, empty or zeros for a new branch) and ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    pub from: String,
+    pub to: String,
+}
+
+/// What a push sends: the pre-commit framework's `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`,
+/// or git's pre-push lines on stdin (`<local ref> <local oid> <remote ref> <remote oid>`).
+pub fn read_pushes() -> Result<Vec<Push>> {
+    let mut pushes = Vec::new();
     match std::env::var("PRE_COMMIT_TO_REF") {
-        Ok(to) if !to.is_empty() => {
-            pushes.push((std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default(), to))
-        }
+        Ok(to) if !to.is_empty() => pushes.push(Push {
+            from: std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default(),
+            to,
+        }),
         _ => {
             let mut input = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
@@ -127,13 +137,31 @@ pub fn pre_push(
             for line in input.lines() {
                 let parts: Vec<&str> = line.split_whitespace().collect();
                 if let [_, local, _, remote] = parts[..] {
-                    pushes.push((remote.to_string(), local.to_string()));
+                    pushes.push(Push {
+                        from: remote.to_string(),
+                        to: local.to_string(),
+                    });
                 }
             }
         }
     }
+    Ok(pushes)
+}
+
+/// `--pre-push`: what each push adds, one source per pushed ref. A new branch (no remote
+/// commit) is compared with every remote-tracking ref.
+pub fn pre_push(
+    path: &Path,
+    pushes: &[Push],
+    max_file_size: u64,
+    admit: impl Fn(&str) -> bool + Copy,
+) -> Result<Vec<Blobs>> {
+    let repo = open(path)?;
+    if repo.is_shallow().unwrap_or(false) {
+        bail!("--pre-push: {SHALLOW_FIX}");
+    }
     let mut out = Vec::new();
-    for (from, to) in pushes {
+    for Push { from, to } in pushes.iter().cloned() {
         if to.is_empty() || to == ZERO_OID {
             continue; // deleting a branch adds nothing
         }
