@@ -5,7 +5,7 @@
 
 use crate::chunk::Place;
 use crate::finding::Finding;
-use crate::rules::Rule;
+use crate::rules::{Purge, Rule};
 
 /// Location steps for a staged secret; `{path}` is filled in.
 const STAGED: &[&str] = &[
@@ -21,13 +21,14 @@ const WORKTREE: &[&str] = &[
     "If the file is tracked or was ever committed, the key is in history: run `keywarden scan --history` and follow its checklist.",
 ];
 
-/// Location steps for a secret in committed history: the first before the provider steps.
+/// Location steps for a secret in committed history: the first before the provider steps, the
+/// second after; the purge itself is one plan for the whole scan (`purge_plan`).
 const HISTORY_FIRST: &str = "Treat it as compromised: it was committed in {commit} and may have been pushed. Rotate first, then clean history.";
-const HISTORY_THEN: &[&str] = &[
-    "Purge it from history: `git filter-repo --replace-text secrets.txt` (write secrets.txt with `keywarden scan --history --show-secrets --purge-file secrets.txt`; it is created mode 0600, delete it afterwards).",
-    "Force-push every rewritten ref ({refs}) and ask collaborators to re-clone.",
-    "Ask the host to purge cached views and pull-request refs that still hold the old commits (GitHub: contact support with the commit ids).",
-];
+const HISTORY_REPLACE: &str = "Then purge it from history with the purge plan at the end of the report (its value is replaced in every commit).";
+const HISTORY_DROP: &str = "Then purge it from history with the purge plan at the end of the report ({path} is dropped from every commit).";
+
+/// For a file rule that drops the file from history, outside a history scan.
+const DROP_FILE: &str = "If it was ever pushed, purge it from history (`git filter-repo --invert-paths --path {path}`) and force-push.";
 
 /// What SARIF's rule help says about places, where no single finding is in view.
 pub const PLACES_MARKDOWN: &str = "- **Staged**: it has not left this machine. Unstage it, read the value from an environment variable referenced by name, add `.env` to `.gitignore`.\n- **Pushed history**: treat it as compromised. Rotate first, then purge with `git filter-repo --replace-text`, force-push every ref that reaches it and ask collaborators to re-clone.\n";
@@ -50,28 +51,32 @@ impl Checklist {
     /// The rule's provider steps alone (`explain RULE`, SARIF rule help).
     pub fn for_rule(rule: &Rule) -> Checklist {
         Checklist {
-            provider: provider_steps(rule),
+            provider: provider_steps(rule)
+                .into_iter()
+                .map(|s| s.replace("{path}", "PATH"))
+                .collect(),
             ..Checklist::default()
         }
     }
 
-    /// The full checklist of one finding, with its paths, commit and refs filled in.
+    /// The full checklist of one finding, with its paths and commit filled in.
     pub fn for_finding(rule: &Rule, f: &Finding) -> Checklist {
         let mut paths: Vec<&str> = f.locations.iter().map(|l| l.path.as_str()).collect();
         paths.dedup();
         let history = f.history.as_deref();
         let commit = history.map(|h| &h.commit[..h.commit.len().min(12)]);
-        let refs = match history {
-            Some(h) if !h.refs.is_empty() => h.refs.join(", "),
-            _ => "every ref that reaches it".to_string(),
-        };
         let fill = |t: &str| {
             t.replace("{path}", &paths.join(", "))
                 .replace("{commit}", commit.unwrap_or("an earlier commit"))
-                .replace("{refs}", &refs)
         };
         let fill_all = |ts: &[&str]| ts.iter().map(|t| fill(t)).collect::<Vec<_>>();
-        let provider = provider_steps(rule);
+        let provider = fill_all(
+            &provider_steps(rule)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        let drops = rule.spec.rotate.purge == Purge::DropFile;
         match f.place() {
             Place::Staged => Checklist {
                 location_before: fill_all(STAGED),
@@ -81,6 +86,11 @@ impl Checklist {
             },
             Place::Worktree if rule.file_check().is_some() => Checklist {
                 provider,
+                location_after: if drops {
+                    vec![fill(DROP_FILE)]
+                } else {
+                    Vec::new()
+                },
                 ..Checklist::default()
             },
             Place::Worktree => Checklist {
@@ -91,7 +101,7 @@ impl Checklist {
             Place::History => Checklist {
                 location_before: vec![fill(HISTORY_FIRST)],
                 provider,
-                location_after: fill_all(HISTORY_THEN),
+                location_after: vec![fill(if drops { HISTORY_DROP } else { HISTORY_REPLACE })],
                 nested: false,
             },
         }
@@ -120,4 +130,140 @@ fn provider_steps(rule: &Rule) -> Vec<String> {
     }
     steps.extend(rule.spec.rotate.steps.iter().cloned());
     steps
+}
+
+/// Refs as a reader takes them in: how many, the branches by name (a few), the tags as a span
+/// from the oldest to the newest reaching it (refs come ordered: branches, remotes, tags oldest
+/// first, then the rest). The full list stays in JSON and SARIF.
+pub fn summarize_refs(refs: &[String]) -> String {
+    let strip = |r: &str, p: &str| r.strip_prefix(p).map(str::to_string);
+    let branches: Vec<String> = refs
+        .iter()
+        .filter_map(|r| strip(r, "refs/heads/"))
+        .collect();
+    let remotes: Vec<String> = refs
+        .iter()
+        .filter_map(|r| strip(r, "refs/remotes/"))
+        .collect();
+    let tags: Vec<String> = refs.iter().filter_map(|r| strip(r, "refs/tags/")).collect();
+    let other = refs.len() - branches.len() - remotes.len() - tags.len();
+    let few = |v: &[String]| {
+        if v.len() <= 3 {
+            v.join(", ")
+        } else {
+            format!("{}, … (+{} more)", v[..3].join(", "), v.len() - 3)
+        }
+    };
+    let mut parts = Vec::new();
+    if !branches.is_empty() {
+        parts.push(format!("{} branch(es): {}", branches.len(), few(&branches)));
+    }
+    if !remotes.is_empty() {
+        parts.push(format!(
+            "{} remote branch(es): {}",
+            remotes.len(),
+            few(&remotes)
+        ));
+    }
+    match tags.len() {
+        0 => {}
+        1 => parts.push(format!("tag {}", tags[0])),
+        n => parts.push(format!(
+            "{n} tags, {} (oldest) to {} (newest)",
+            tags[0],
+            tags[n - 1]
+        )),
+    }
+    if other > 0 {
+        parts.push(format!("{other} other ref(s)"));
+    }
+    format!("{} ref(s): {}", refs.len(), parts.join("; "))
+}
+
+/// One purge plan for a history scan: what to drop, what to replace, what to force-push.
+pub fn purge_plan(findings: &[Finding], rules: &crate::rules::RuleSet) -> Vec<String> {
+    let mut drop: Vec<&str> = Vec::new();
+    let mut replace = 0usize;
+    // The longest ordered list first (branches, remotes, tags oldest first), then any others.
+    let mut lists: Vec<&Vec<String>> = findings
+        .iter()
+        .filter_map(|f| f.history.as_ref().map(|h| &h.refs))
+        .collect();
+    lists.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    let mut refs: Vec<String> = Vec::new();
+    for r in lists.into_iter().flatten() {
+        if !refs.contains(r) {
+            refs.push(r.clone());
+        }
+    }
+    for f in findings.iter().filter(|f| f.history.is_some()) {
+        let drops = rules
+            .get(&f.rule_id)
+            .is_some_and(|r| r.spec.rotate.purge == Purge::DropFile);
+        if drops {
+            drop.extend(f.locations.iter().map(|l| l.path.as_str()));
+        } else if f.secret.is_some() {
+            replace += 1;
+        }
+    }
+    if drop.is_empty() && replace == 0 {
+        return Vec::new();
+    }
+    drop.sort();
+    drop.dedup();
+    let mut plan =
+        vec!["Rotate every secret above first: a purge does not un-leak a key.".to_string()];
+    if replace > 0 {
+        plan.push(format!(
+            "Write the {replace} secret(s) to replace: `keywarden scan --history --show-secrets --purge-file secrets.txt` (created mode 0600)."
+        ));
+    }
+    let mut cmd = String::from("git filter-repo");
+    for p in &drop {
+        cmd.push_str(&format!(" --invert-paths --path {p}"));
+    }
+    if replace > 0 {
+        cmd.push_str(" --replace-text secrets.txt");
+    }
+    plan.push(format!(
+        "Rewrite history in a fresh clone: `{cmd}`{}.",
+        if replace > 0 {
+            ", then delete secrets.txt"
+        } else {
+            ""
+        }
+    ));
+    plan.push(format!(
+        "Force-push every rewritten ref ({}): `git push --force --all && git push --force --tags`.",
+        if refs.is_empty() {
+            "every ref".to_string()
+        } else {
+            summarize_refs(&refs)
+        }
+    ));
+    plan.push("Ask collaborators to re-clone (an old clone pushes the secrets back), and the host to purge cached views and pull-request refs that still hold the old commits (GitHub: contact support with the commit ids).".to_string());
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_are_summarized_by_kind_with_the_tag_span() {
+        let refs: Vec<String> = [
+            "HEAD",
+            "refs/heads/dev",
+            "refs/heads/main",
+            "refs/remotes/origin/main",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain((1..=12).map(|i| format!("refs/tags/v1.{i}")))
+        .collect();
+        assert_eq!(
+            summarize_refs(&refs),
+            "16 ref(s): 2 branch(es): dev, main; 1 remote branch(es): origin/main; 12 tags, v1.1 (oldest) to v1.12 (newest); 1 other ref(s)"
+        );
+    }
 }

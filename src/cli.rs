@@ -164,6 +164,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     pub apikee_secret_env: Option<String>,
 
+    /// Print where the time went (per stage, with counts) and the peak memory, on stderr.
+    #[arg(long)]
+    pub stats: bool,
+
     /// No progress and no warnings about skipped large files.
     #[arg(long, short = 'q')]
     pub quiet: bool,

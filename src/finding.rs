@@ -8,8 +8,11 @@ use crate::severity::Severity;
 /// Provenance of a secret found in committed history, attached after grouping.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HistoryInfo {
-    /// The first commit (topologically oldest that holds it) whose tree holds the secret.
+    /// The commit that introduced the secret: it holds it and none of its parents does. Where
+    /// several did (two branches added the same key), the earliest by author time.
     pub commit: String,
+    /// The other commits that introduced it independently.
+    pub introduced_in: Vec<String>,
     pub author: String,
     /// ISO 8601, UTC.
     pub date: String,

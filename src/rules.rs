@@ -138,7 +138,8 @@ pub struct AllowSpec {
     pub stopwords: Vec<String>,
 }
 
-/// The provider half of the rotation checklist, in zero-downtime order.
+/// The provider half of the rotation checklist, in zero-downtime order. `{path}` in a step is
+/// filled with where the finding is.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSpec {
@@ -146,6 +147,21 @@ pub struct RotateSpec {
     pub revoke_url: String,
     #[serde(default)]
     pub steps: Vec<String>,
+    /// How committed history is cleaned of it: replace the secret (the default), or drop the
+    /// whole file (a tracked `.env`, a key file).
+    #[serde(default)]
+    pub purge: Purge,
+}
+
+/// How a purge removes a finding from history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purge {
+    /// `git filter-repo --replace-text`: the secret's value is replaced in every blob.
+    #[default]
+    ReplaceSecret,
+    /// `git filter-repo --invert-paths --path …`: the file goes from every commit.
+    DropFile,
 }
 
 /// What a file rule checks.

@@ -4,6 +4,7 @@
 //! above `--fail-on`, 2 an incomplete scan.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
@@ -18,7 +19,7 @@ use crate::report::{Format, Report};
 use crate::rules::PathFilter;
 use crate::settings::{Rules, Settings};
 use crate::source::worktree::Worktree;
-use crate::source::{ScanMode, git};
+use crate::source::{ScanMode, Source, Stage, git};
 
 mod trust;
 
@@ -47,14 +48,26 @@ fn collect_with(
     let max = s.walk.max_file_size;
     let mut outcome = match &s.mode {
         ScanMode::Tree => {
+            let t = Instant::now();
             let (source, warnings) =
                 Worktree::new(&s.paths, &s.walk, set, &s.root, |t| admit(&t.display));
             for w in warnings {
                 messages::warn(w);
             }
-            pipeline::run(&source, &matcher, &opts)?
+            let listed = stage("list: walk files", t, source.targets().len(), "file(s)");
+            with_stage(listed, pipeline::run(&source, &matcher, &opts)?)
         }
-        ScanMode::Staged => pipeline::run(&git::Staged::open(repo, max, admit)?, &matcher, &opts)?,
+        ScanMode::Staged => {
+            let t = Instant::now();
+            let source = git::Staged::open(repo, max, admit)?;
+            let listed = stage(
+                "list: index against HEAD",
+                t,
+                source.items().len(),
+                "changed file(s)",
+            );
+            with_stage(listed, pipeline::run(&source, &matcher, &opts)?)
+        }
         ScanMode::History { all_objects } => pipeline::run(
             &git::history(repo, *all_objects, max, admit)?,
             &matcher,
@@ -80,6 +93,47 @@ fn collect_with(
     outcome.stats.rules_disabled = rules.disabled;
     drop_custom_examples(&mut outcome.findings, rules);
     Ok(outcome)
+}
+
+fn stage(name: &'static str, since: Instant, n: usize, what: &str) -> Stage {
+    Stage {
+        name,
+        time: since.elapsed(),
+        detail: format!("{n} {what}"),
+    }
+}
+
+fn with_stage(first: Stage, mut o: Outcome) -> Outcome {
+    o.stats.stages.insert(0, first);
+    o
+}
+
+/// `--stats`: each stage's time and counts, the total and the peak memory, on stderr.
+fn print_stats(stages: &[Stage], total: Duration) {
+    let mut out = String::from("keywarden --stats\n");
+    for st in stages {
+        out.push_str(&format!(
+            "  {:<38} {:>9.1} ms  {}\n",
+            st.name,
+            st.time.as_secs_f64() * 1000.0,
+            st.detail
+        ));
+    }
+    out.push_str(&format!(
+        "  {:<38} {:>9.1} ms\n",
+        "total",
+        total.as_secs_f64() * 1000.0
+    ));
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_string()))
+        });
+    if let Some(p) = peak {
+        out.push_str(&format!("  {:<38} {p}\n", "peak memory (VmHWM)"));
+    }
+    eprint!("{out}");
 }
 
 /// The config file is scanned like any other file, except the examples of its custom rules,
@@ -113,12 +167,21 @@ fn drop_custom_examples(findings: &mut Vec<Finding>, rules: &Rules) {
 
 /// `scan` (and `baseline` when `write_baseline`).
 pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
+    let started = Instant::now();
     let s = Settings::resolve(args)?;
+    let resolved = stage(
+        "resolve settings and rules",
+        started,
+        s.rules.rules.rules.len(),
+        "rule(s)",
+    );
     let Outcome {
         mut findings,
         inline_allowed,
         mut stats,
     } = collect(&s)?;
+    stats.stages.insert(0, resolved);
+    let after_scan = Instant::now();
 
     if write_baseline {
         let previous = match &s.output {
@@ -199,6 +262,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     let failing = findings.iter().filter(|f| f.severity >= s.fail_on).count();
     stats.below_threshold = findings.len() - failing;
     let git_errors = stats.git_errors;
+    let mut stages = std::mem::take(&mut stats.stages);
     let report = Report {
         findings,
         // Markers are listed for what a range adds; elsewhere they are counted only.
@@ -225,6 +289,15 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
             reporter.write(&report, &mut out)?;
             out.flush()?;
         }
+    }
+    if args.stats {
+        stages.push(stage(
+            "filter, compare, report",
+            after_scan,
+            report.findings.len(),
+            "finding(s)",
+        ));
+        print_stats(&stages, started.elapsed());
     }
     if failing > 0 {
         return Ok(1);

@@ -14,7 +14,7 @@ use crate::decode::{self, Limits};
 use crate::finding::Finding;
 use crate::matcher::{Matcher, Suppression};
 use crate::messages;
-use crate::source::{Read, Skip, Source};
+use crate::source::{Read, Skip, Source, Stage};
 
 mod findings;
 mod group;
@@ -43,6 +43,8 @@ pub struct Stats {
     /// Git objects that were missing or corrupt; a scan with any is never a clean exit 0.
     pub git_errors: usize,
     pub elapsed: Duration,
+    /// Where the time went, in order (`--stats`).
+    pub stages: Vec<Stage>,
 }
 
 impl Stats {
@@ -58,6 +60,7 @@ impl Stats {
         self.excluded_paths += other.excluded_paths;
         self.git_errors += other.git_errors;
         self.commits += other.commits;
+        self.stages.extend(other.stages.iter().cloned());
     }
 }
 
@@ -108,15 +111,33 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         stats.add(&s);
         found.extend(f);
     }
+    stats.stages = source.stages();
+    stats.stages.push(Stage {
+        name: "scan: read, decode, match",
+        time: started.elapsed(),
+        detail: format!(
+            "{} item(s), {:.1} MiB, {} candidate finding(s)",
+            source.items().len(),
+            stats.bytes as f64 / 1048576.0,
+            found.len()
+        ),
+    });
+    let settle_start = Instant::now();
     let (allowed, settled): (Vec<Finding>, Vec<Finding>) = source
         .settle(found)?
         .into_iter()
         .partition(|f| f.inline_allowed);
+    stats.stages.push(Stage {
+        name: "settle: base versions, provenance",
+        time: settle_start.elapsed(),
+        detail: String::new(),
+    });
     stats.commits = source.commits();
     stats.excluded_paths = source.excluded();
+    let findings = group(settled);
     stats.elapsed = started.elapsed();
     Ok(Outcome {
-        findings: group(settled),
+        findings,
         inline_allowed: group(allowed),
         stats,
     })

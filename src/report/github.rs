@@ -123,6 +123,13 @@ impl Reporter for Summary {
             out,
             "\nEach secret must be rotated: run `keywarden explain RULE_ID` for the full checklist."
         )?;
+        let plan = report.purge_plan();
+        if !plan.is_empty() {
+            writeln!(out, "\n### Purge plan\n")?;
+            for (i, step) in plan.iter().enumerate() {
+                writeln!(out, "{}. {step}", i + 1)?;
+            }
+        }
         Ok(())
     }
 }

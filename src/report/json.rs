@@ -26,6 +26,8 @@ pub struct JsonReport {
     pub findings: Vec<JsonFinding>,
     /// Range scans: places an inline marker added in the range allowed (not findings).
     pub inline_allowed: Vec<JsonAllowed>,
+    /// History scans: one plan to purge every finding from history (empty otherwise).
+    pub purge_plan: Vec<String>,
     pub summary: JsonSummary,
 }
 
@@ -72,8 +74,11 @@ pub struct JsonFinding {
 /// Where a secret entered history (history, range and pre-push scans).
 #[derive(Serialize, JsonSchema)]
 pub struct JsonHistory {
-    /// The first commit that holds it.
+    /// The commit that introduced it (it holds the secret, none of its parents does; the
+    /// earliest by author time when several did).
     pub commit: String,
+    /// Other commits that introduced the same secret independently (another branch).
+    pub introduced_in: Vec<String>,
     pub author: String,
     /// ISO 8601, UTC.
     pub date: String,
@@ -160,6 +165,7 @@ impl JsonFinding {
             source: f.place().as_str().to_string(),
             history: f.history.as_deref().map(|h| JsonHistory {
                 commit: h.commit.clone(),
+                introduced_in: h.introduced_in.clone(),
                 author: h.author.clone(),
                 date: h.date.clone(),
                 commits: h.commits,
@@ -231,6 +237,8 @@ impl Reporter for Json {
             .collect();
         write!(out, "  ],\n  \"inline_allowed\": ")?;
         serde_json::to_writer(&mut *out, &allowed)?;
+        write!(out, ",\n  \"purge_plan\": ")?;
+        serde_json::to_writer(&mut *out, &report.purge_plan())?;
         write!(out, ",\n  \"summary\": ")?;
         serde_json::to_writer_pretty(&mut *out, &summary(report))?;
         writeln!(out, "\n}}")

@@ -78,6 +78,14 @@ impl Report<'_> {
             .collect()
     }
 
+    /// One purge plan for a history scan (empty otherwise, or when nothing needs purging).
+    pub fn purge_plan(&self) -> Vec<String> {
+        match self.mode {
+            ScanMode::History { .. } => crate::checklist::purge_plan(&self.findings, self.rules),
+            _ => Vec::new(),
+        }
+    }
+
     /// What the config and markers kept out of the report, for audits (`None` when nothing).
     pub fn suppression_summary(&self) -> Option<String> {
         let s = &self.stats;

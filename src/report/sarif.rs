@@ -203,6 +203,9 @@ fn result(f: &Finding, l: &Location, report: &Report, rule_index: usize) -> Sari
         props.insert("date".to_string(), json!(h.date));
         props.insert("inHead".to_string(), json!(h.in_head));
         props.insert("refs".to_string(), json!(h.refs));
+        if !h.introduced_in.is_empty() {
+            props.insert("introducedIn".to_string(), json!(h.introduced_in));
+        }
     }
     for (k, v) in &f.details {
         props.insert(k.clone(), json!(v));

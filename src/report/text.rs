@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use owo_colors::OwoColorize;
 
 use super::{Report, Reporter};
+use crate::checklist::summarize_refs;
 use crate::severity::Severity;
 use crate::source::ScanMode;
 
@@ -66,10 +67,17 @@ impl Reporter for Text {
             }
             if let Some(h) = &f.history {
                 writeln!(out, "  commit  {} by {} on {}", h.commit, h.author, h.date)?;
+                if !h.introduced_in.is_empty() {
+                    writeln!(
+                        out,
+                        "  also introduced independently in {}",
+                        h.introduced_in.join(", ")
+                    )?;
+                }
                 let refs = if h.refs.is_empty() {
                     "none (unreachable object)".to_string()
                 } else {
-                    h.refs.join(", ")
+                    summarize_refs(&h.refs)
                 };
                 writeln!(
                     out,
@@ -114,6 +122,18 @@ impl Reporter for Text {
         }
         parts.push(format!("{} ms", s.elapsed.as_millis()));
         writeln!(out, "keywarden: {}", parts.join(", "))?;
+        let plan = report.purge_plan();
+        if !plan.is_empty() {
+            writeln!(
+                out,
+                "\n{}",
+                self.paint("Purge plan for this history:", |s| s.bold().to_string())
+            )?;
+            for (i, step) in plan.iter().enumerate() {
+                writeln!(out, "  {}. {step}", i + 1)?;
+            }
+            writeln!(out)?;
+        }
         if matches!(report.mode, ScanMode::History { .. }) {
             if let Some(what) = report.suppression_summary() {
                 writeln!(
@@ -148,7 +168,7 @@ impl Reporter for Text {
                         paths.join(" ")
                     )
                 }
-                m if m.is_committed() => "These secrets are in committed history: rotate them first, then purge history as the checklist says.".to_string(),
+                m if m.is_committed() => "These secrets are in committed history: rotate them first, then purge history as the purge plan says.".to_string(),
                 _ => "Move each value to an environment variable referenced by name or a secret manager, and rotate any key that was ever committed or shared. If one is a fake, add `keywarden:allow` in a comment on that line.".to_string(),
             };
             writeln!(out, "{how}")?;

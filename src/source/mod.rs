@@ -3,6 +3,8 @@
 //! loop, the counters and the messages. After matching, `settle` lets a source do what only it
 //! can: drop a secret the base version already had, attach commit provenance.
 
+use std::time::Duration;
+
 use anyhow::Result;
 
 use crate::chunk::Chunk;
@@ -11,6 +13,15 @@ use crate::hygiene::FileMeta;
 
 pub mod git;
 pub mod worktree;
+
+/// One stage's cost, for `--stats`.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: &'static str,
+    pub time: Duration,
+    /// What it handled (`23815 commits`).
+    pub detail: String,
+}
 
 /// What reading one item gave.
 pub enum Read {
@@ -60,6 +71,11 @@ pub trait Source: Sync {
     /// Commits this source walked (for the summary).
     fn commits(&self) -> usize {
         0
+    }
+
+    /// What listing the items cost, stage by stage (`--stats`).
+    fn stages(&self) -> Vec<Stage> {
+        Vec::new()
     }
 
     /// A prefix for the progress line on a terminal (`12 commits walked`); `None` shows none.

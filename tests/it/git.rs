@@ -148,12 +148,17 @@ fn history_reports_each_secret_once_with_its_first_commit() {
     assert_eq!(x["in_head"], false);
     assert_eq!(x["author"], "Test Author <author@example.com>");
     assert_eq!(x["date"], "2020-09-13T12:28:20Z");
-    assert_eq!(x["refs"], serde_json::json!(["HEAD", "refs/heads/main"]));
+    assert_eq!(x["refs"], serde_json::json!(["refs/heads/main", "HEAD"]));
     assert_eq!(x["source"], "history");
     let rotate = x["rotate"].to_string();
     assert!(
-        rotate.contains("compromised") && rotate.contains("filter-repo"),
+        rotate.contains("compromised") && rotate.contains("purge plan"),
         "{rotate}"
+    );
+    assert!(
+        v["purge_plan"].to_string().contains("filter-repo"),
+        "{}",
+        v["purge_plan"]
     );
     assert_no_secret(&run, &[&key]);
     let text = keywarden(d, &["scan", "--history"]);

@@ -8,6 +8,7 @@ mod action;
 mod cli;
 mod config;
 mod git;
+mod history;
 mod hooks;
 mod hostile;
 mod hygiene;

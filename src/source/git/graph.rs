@@ -54,7 +54,7 @@ pub(super) fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<Comm
     })
 }
 
-/// Walk every commit reachable from `tips` (stopping at `stop`), oldest first.
+/// Walk every commit reachable from `tips` (stopping at `stop`), parents before children.
 pub(super) fn walk_commits(
     repo: &gix::Repository,
     tips: &[ObjectId],
@@ -76,9 +76,44 @@ pub(super) fn walk_commits(
         }
         out.push(c);
     }
-    // Oldest first; parents before children when clocks agree.
-    out.sort_by_key(|c| c.time);
-    Ok(out)
+    Ok(topological(out))
+}
+
+/// Parents before children, whatever the clocks say (commit times are not ordered along
+/// ancestry: clock skew, rebases, scripted commits in one second). Among commits whose parents
+/// are all placed, the oldest by commit time goes first, then by id, so the order is stable.
+fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let index: HashMap<ObjectId, usize> =
+        commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut pending = vec![0usize; commits.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
+    for (i, c) in commits.iter().enumerate() {
+        for p in &c.parents {
+            if let Some(&pi) = index.get(p) {
+                pending[i] += 1;
+                children[pi].push(i);
+            }
+        }
+    }
+    let key = |i: usize| Reverse((commits[i].time, commits[i].id, i));
+    let mut ready: BinaryHeap<_> = (0..commits.len())
+        .filter(|&i| pending[i] == 0)
+        .map(key)
+        .collect();
+    let mut order = Vec::with_capacity(commits.len());
+    while let Some(Reverse((_, _, i))) = ready.pop() {
+        order.push(i);
+        for &ch in &children[i] {
+            pending[ch] -= 1;
+            if pending[ch] == 0 {
+                ready.push(key(ch));
+            }
+        }
+    }
+    let mut slots: Vec<Option<CommitInfo>> = commits.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 impl Graph {

@@ -4,6 +4,7 @@
 use super::graph::*;
 use super::*;
 use crate::finding::{HistoryInfo, Location};
+use crate::source::Stage;
 
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
 /// provenance afterwards. `--history`, `--range` and `--pre-push` are all this.
@@ -19,6 +20,8 @@ pub struct Blobs {
     pub(super) base_paths: HashMap<String, Vec<ObjectId>>,
     pub(super) max_file_size: u64,
     pub(super) excluded: usize,
+    /// What listing cost (commit walk, tree walk), for `--stats`.
+    pub(super) stages: Vec<Stage>,
 }
 
 impl Blobs {
@@ -50,6 +53,7 @@ impl Blobs {
             base_paths: HashMap::new(),
             max_file_size,
             excluded,
+            stages: Vec::new(),
         }
     }
 }
@@ -94,8 +98,25 @@ impl Source for Blobs {
         self.excluded
     }
 
+    fn stages(&self) -> Vec<Stage> {
+        self.stages.clone()
+    }
+
     fn progress_label(&self) -> Option<String> {
         Some(format!("{} commits walked", self.graph.commits.len()))
+    }
+}
+
+/// Branches first, then remote branches, tags, and other refs (HEAD, stash).
+fn ref_rank(name: &str) -> u8 {
+    if name.starts_with("refs/heads/") {
+        0
+    } else if name.starts_with("refs/remotes/") {
+        1
+    } else if name.starts_with("refs/tags/") {
+        2
+    } else {
+        3
     }
 }
 
@@ -155,11 +176,28 @@ fn attach_provenance(
         let blob = blob_of(&members[0]);
         let holds = |ci: usize| blob_idx.iter().any(|&t| has(&commit_bits[ci], t));
         let commits = (0..graph.commits.len()).filter(|&ci| holds(ci)).count();
-        let first = (0..graph.commits.len()).find(|&ci| holds(ci));
+        // Introduced where a commit holds it and none of its parents (in the scan) does.
+        let mut introducers: Vec<usize> = (0..graph.commits.len())
+            .filter(|&ci| {
+                holds(ci)
+                    && !graph.commits[ci]
+                        .parents
+                        .iter()
+                        .filter_map(|p| graph.index.get(p))
+                        .any(|&pi| holds(pi))
+            })
+            .collect();
+        introducers.sort_by_key(|&ci| (graph.commits[ci].author_time, ci));
+        let first = introducers.first().copied();
         let mut info = HistoryInfo {
             blob: blob.map(|b| b.to_string()).unwrap_or_default(),
             commits,
             in_head: head_idx.is_some_and(holds),
+            introduced_in: introducers
+                .iter()
+                .skip(1)
+                .map(|&ci| graph.commits[ci].id.to_string())
+                .collect(),
             ..HistoryInfo::default()
         };
         if let Some(ci) = first {
@@ -168,14 +206,19 @@ fn attach_provenance(
             info.author = c.author.clone();
             info.date = iso_date(c.author_time);
             let desc = Graph::descendants(&children, ci);
-            let mut names: Vec<String> = refs
+            // Branches, remote branches, tags (oldest first, by their commit's place in the
+            // graph), then the rest: the order `checklist::summarize_refs` reads them in.
+            let mut named: Vec<(u8, usize, &String)> = refs
                 .iter()
-                .filter(|(_, id)| graph.index.get(id).is_some_and(|i| desc.contains(i)))
-                .map(|(n, _)| n.clone())
+                .filter_map(|(n, id)| {
+                    let i = *graph.index.get(id)?;
+                    desc.contains(&i).then_some((ref_rank(n), i, n))
+                })
+                .map(|(k, i, n)| (k, if k == 2 { i } else { 0 }, n))
                 .collect();
-            names.sort();
-            names.dedup();
-            info.refs = names;
+            named.sort();
+            named.dedup_by(|a, b| a.2 == b.2);
+            info.refs = named.into_iter().map(|(_, _, n)| n.clone()).collect();
         }
         // The first occurrence at each path; the oldest stays first.
         let mut seen_paths = HashSet::new();
@@ -235,9 +278,25 @@ pub fn history(
     }
     commit_tips.sort();
     commit_tips.dedup();
+    let t = std::time::Instant::now();
     let commits = walk_commits(&repo, &commit_tips, &HashSet::new())?;
+    let walk = Stage {
+        name: "list: walk commits",
+        time: t.elapsed(),
+        detail: format!("{} commit(s), {} ref(s)", commits.len(), refs.len()),
+    };
+    let t = std::time::Instant::now();
     let mut graph = Graph::new(commits);
     graph.collect_trees(&repo, &HashSet::new())?;
+    let trees = Stage {
+        name: "list: walk trees",
+        time: t.elapsed(),
+        detail: format!(
+            "{} tree(s), {} blob(s)",
+            graph.trees.len(),
+            graph.blobs.len()
+        ),
+    };
     for id in loose_blobs.into_iter().chain(unreachable_blobs) {
         graph
             .blobs
@@ -245,5 +304,7 @@ pub fn history(
             .or_insert_with(|| (usize::MAX, format!("(unreachable blob {id})")));
     }
     let head = repo.head_id().ok().map(|h| h.detach());
-    Ok(Blobs::new(repo, graph, refs, head, max_file_size, admit))
+    let mut blobs = Blobs::new(repo, graph, refs, head, max_file_size, admit);
+    blobs.stages = vec![walk, trees];
+    Ok(blobs)
 }

@@ -3,6 +3,7 @@
 use super::graph::*;
 use super::history::Blobs;
 use super::*;
+use crate::source::Stage;
 
 /// `--range BASE..HEAD`: the blobs the commits in the range introduce. A finding counts only if
 /// its secret is not already in the base's version of that path.
@@ -67,6 +68,7 @@ fn added_over(
     max_file_size: u64,
     admit: impl Fn(&str) -> bool,
 ) -> Result<Blobs> {
+    let t = std::time::Instant::now();
     let base_commits = walk_commits(&repo, bases, &HashSet::new())?;
     let base_set: HashSet<ObjectId> = base_commits.iter().map(|c| c.id).collect();
     let in_range = walk_commits(&repo, &[head_id], &base_set)?;
@@ -98,8 +100,18 @@ fn added_over(
     graph.collect_trees(&repo, &known_trees)?;
     graph.blobs.retain(|id, _| !before.blobs.contains_key(id));
     let refs = vec![(head.to_string(), head_id)];
+    let listed = Stage {
+        name: "list: commits and trees of the range",
+        time: t.elapsed(),
+        detail: format!(
+            "{} commit(s), {} new blob(s)",
+            graph.commits.len(),
+            graph.blobs.len()
+        ),
+    };
     let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, admit);
     blobs.base_paths = base_paths;
+    blobs.stages = vec![listed];
     Ok(blobs)
 }
 

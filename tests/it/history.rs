@@ -1,0 +1,188 @@
+//! `--history` names the commit that really introduced a secret, whatever the clocks say, and
+//! reads well after a leak: refs summarised, one purge plan per scan.
+
+use std::path::Path;
+
+use crate::util::fakes::Fakes;
+use crate::util::*;
+
+fn history_json(d: &Path) -> serde_json::Value {
+    let run = keywarden(d, &["scan", "--history", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    json(&run)
+}
+
+fn commit_of(j: &serde_json::Value, path: &str) -> Vec<String> {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == path)
+        .map(|f| f["commit"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn commits_in_the_same_second_name_the_commit_that_added_the_key() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(150);
+    let (a, b) = (f.stripe_live(), f.github());
+    write(
+        d,
+        "src/config.py",
+        &format!("# FAKE keys for a test\nA = \"{a}\"\nB = \"{b}\"\n"),
+    );
+    let init = commit_all(d, "init", 1_700_000_000);
+    write(d, "src/old.py", "x = 1\n");
+    commit_all(d, "add-old", 1_700_000_000);
+    git(d, &["rm", "-q", "src/old.py"]);
+    commit_all(d, "rm-old", 1_700_000_000);
+    let j = history_json(d);
+    assert_eq!(
+        commit_of(&j, "src/config.py"),
+        vec![init.clone(), init.clone()]
+    );
+    let text = keywarden(d, &["scan", "--history"]);
+    assert!(
+        text.stdout.contains(&format!("commit  {init}")),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains(&format!("committed in {}", &init[..12]))
+    );
+}
+
+#[test]
+fn a_child_older_than_its_parent_does_not_move_the_first_commit() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let key = Fakes::new(151).stripe_live();
+    write(
+        d,
+        "a.py",
+        &format!("# FAKE key for a test\nK = \"{key}\"\n"),
+    );
+    let first = commit_all(d, "adds the key", 1_700_000_500);
+    write(d, "b.py", "y = 2\n");
+    commit_all(d, "clock skew: dated before its parent", 1_700_000_000);
+    let j = history_json(d);
+    assert_eq!(commit_of(&j, "a.py"), vec![first]);
+}
+
+#[test]
+fn two_branches_adding_the_same_secret_both_count() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "README.md", "# app\n");
+    commit_all(d, "init", 1_700_000_000);
+    let key = Fakes::new(152).stripe_live();
+    let line = format!("# FAKE key for a test\nK = \"{key}\"\n");
+    git(d, &["checkout", "-q", "-b", "one"]);
+    write(d, "pay.py", &line);
+    let on_one = commit_all(d, "one adds it", 1_700_000_200);
+    git(d, &["checkout", "-q", "main"]);
+    git(d, &["checkout", "-q", "-b", "two"]);
+    write(d, "pay.py", &line);
+    let on_two = commit_all(d, "two adds it", 1_700_000_100);
+    let j = history_json(d);
+    let f = &j["findings"][0];
+    assert_eq!(f["commit"], on_two.as_str(), "the earliest by author time");
+    assert_eq!(f["introduced_in"], serde_json::json!([on_one]));
+}
+
+#[test]
+fn a_merge_that_introduces_the_key_by_conflict_resolution_is_the_first_commit() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "conf.py", "K = None\n");
+    commit_all(d, "init", 1_700_000_000);
+    git(d, &["checkout", "-q", "-b", "side"]);
+    write(d, "conf.py", "K = 'side'\n");
+    commit_all(d, "side", 1_700_000_100);
+    git(d, &["checkout", "-q", "main"]);
+    write(d, "conf.py", "K = 'main'\n");
+    commit_all(d, "main", 1_700_000_200);
+    let merge = std::process::Command::new("git")
+        .args(["merge", "-q", "side"])
+        .current_dir(d)
+        .env("HOME", d)
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "a conflict");
+    let key = Fakes::new(153).stripe_live();
+    write(
+        d,
+        "conf.py",
+        &format!("# FAKE key for a test\nK = \"{key}\"\n"),
+    );
+    let merged = commit_all(d, "merge side, resolved with the key", 1_700_000_300);
+    let parents = git(d, &["rev-list", "--parents", "-n", "1", "HEAD"]);
+    assert_eq!(parents.split_whitespace().count(), 3, "a merge commit");
+    let j = history_json(d);
+    assert_eq!(commit_of(&j, "conf.py"), vec![merged]);
+}
+
+#[test]
+fn many_refs_are_summarised_and_the_purge_plan_is_given_once() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(154);
+    let (a, b) = (f.stripe_live(), f.github());
+    write(
+        d,
+        ".env",
+        &format!("# FAKE values for a test\nSTRIPE_KEY={a}\n"),
+    );
+    write(
+        d,
+        "app.py",
+        &format!("# FAKE key for a test\nT = \"{b}\"\n"),
+    );
+    commit_all(d, "leak", 1_700_000_000);
+    for i in 1..=30 {
+        write(d, "n.txt", &format!("{i}\n"));
+        commit_all(d, &format!("c{i}"), 1_700_000_000 + i);
+        git(d, &["tag", &format!("v1.{i}")]);
+    }
+    let run = keywarden(d, &["scan", "--history"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = &run.stdout;
+    assert!(
+        out.contains("32 ref(s): 1 branch(es): main; 30 tags, v1.1 (oldest) to v1.30 (newest); 1 other ref(s)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("refs/tags/v1.17"),
+        "no full ref list in text: {out}"
+    );
+    assert_eq!(
+        out.matches("Purge plan for this history:").count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("git filter-repo").count(),
+        1,
+        "one purge command: {out}"
+    );
+    assert!(
+        out.contains("`git filter-repo --invert-paths --path .env --replace-text secrets.txt`"),
+        "{out}"
+    );
+    let j = json(&keywarden(d, &["scan", "--history", "--format", "json"]));
+    assert_eq!(
+        j["findings"][0]["refs"].as_array().unwrap().len(),
+        32,
+        "full list in JSON"
+    );
+    assert!(!j["purge_plan"].as_array().unwrap().is_empty());
+    assert_no_secret(&run, &[&a, &b]);
+}
