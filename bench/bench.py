@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """keywarden benchmark: speed side by side with peers, and accuracy on the labelled corpus.
 
-Run bench/setup.sh once, then:  python3 bench/bench.py [--runs 5] [--commits 20000]
+Run bench/setup.sh once, then:  python3 bench/bench.py [--runs 5] [--commits 20000] [--real DIR]
+
+--real DIR adds the history comparison on a real repository: fetch one (rust-lang/cargo) and
+`git clone --no-local` it under bench/work (never committed).
 
 Trees (built under bench/work, never committed):
   empty     an empty directory (start-up cost)
@@ -177,6 +180,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--commits", type=int, default=20000)
+    ap.add_argument("--real", action="append", default=[], help="a real repository (a `git clone --no-local` of e.g. rust-lang/cargo) to run the history comparison on")
     a = ap.parse_args()
     for tool in (KW, GITLEAKS, KINGFISHER, BETTERLEAKS, RIPSECRETS):
         if not os.path.exists(tool):
@@ -205,6 +209,19 @@ def main():
         bench("git cat-file --batch-all-objects (floor)", ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch"], hruns, cwd=hist),
     ]
     print(table(rows, base="keywarden --history"))
+
+    for real in a.real:
+        commits = subprocess.run(["git", "rev-list", "--all", "--count"], cwd=real, capture_output=True, text=True).stdout.strip()
+        size = subprocess.run(["du", "-sh", os.path.join(real, ".git")], capture_output=True, text=True).stdout.split()[0]
+        print(f"\n### History of a real repository: {os.path.basename(os.path.abspath(real))}, {commits} commits, .git {size}\n")
+        rows = [
+            bench("keywarden --history", [KW, "scan", "--history", "--quiet", "--format", "json"], hruns, cwd=real),
+            bench("kingfisher", [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS, hruns, cwd=real),
+            bench("gitleaks git", [GITLEAKS, "git", ".", "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"], hruns, cwd=real),
+            bench("betterleaks git", [BETTERLEAKS, "git", ".", "--no-banner", "-s", "--exit-code", "0"], hruns, cwd=real),
+            bench("git cat-file --batch-all-objects (floor)", ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch"], hruns, cwd=real),
+        ]
+        print(table(rows, base="keywarden --history"))
 
     # --staged for a 5-file commit in the large repository.
     for i in range(5):

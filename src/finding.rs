@@ -5,8 +5,9 @@ use crate::chunk::{Place, Provenance};
 use crate::redact::Secret;
 use crate::severity::Severity;
 
-/// Provenance of a secret found in committed history, attached after grouping.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Provenance of a secret found in committed history, attached after grouping. The JSON report
+/// writes it as is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct HistoryInfo {
     /// The commit that introduced the secret: it holds it and none of its parents does. Where
     /// several did (two branches added the same key), the earliest by author time.

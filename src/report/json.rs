@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Report, Reporter};
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, HistoryInfo, Location};
 use crate::severity::Severity;
 
 /// The whole report. Only its schema is derived from this type: the reporter streams the same
@@ -63,31 +63,13 @@ pub struct JsonFinding {
     pub verified: Option<bool>,
     /// `worktree`, `staged` or `history`.
     pub source: String,
+    /// History, range and pre-push scans: where the secret entered history.
     #[serde(flatten)]
-    pub history: Option<JsonHistory>,
+    pub history: Option<HistoryInfo>,
     /// Every place the secret was found, the first being the top-level one.
     pub locations: Vec<JsonLocation>,
     /// The rotation checklist, in order.
     pub rotate: Vec<String>,
-}
-
-/// Where a secret entered history (history, range and pre-push scans).
-#[derive(Serialize, JsonSchema)]
-pub struct JsonHistory {
-    /// The commit that introduced it (it holds the secret, none of its parents does; the
-    /// earliest by author time when several did).
-    pub commit: String,
-    /// Other commits that introduced the same secret independently (another branch).
-    pub introduced_in: Vec<String>,
-    pub author: String,
-    /// ISO 8601, UTC.
-    pub date: String,
-    /// How many commits hold it.
-    pub commits: usize,
-    pub in_head: bool,
-    /// Refs that reach the first commit.
-    pub refs: Vec<String>,
-    pub blob: String,
 }
 
 /// One place.
@@ -163,16 +145,7 @@ impl JsonFinding {
             details: f.details.iter().cloned().collect(),
             verified: f.verified,
             source: f.place().as_str().to_string(),
-            history: f.history.as_deref().map(|h| JsonHistory {
-                commit: h.commit.clone(),
-                introduced_in: h.introduced_in.clone(),
-                author: h.author.clone(),
-                date: h.date.clone(),
-                commits: h.commits,
-                in_head: h.in_head,
-                refs: h.refs.clone(),
-                blob: h.blob.clone(),
-            }),
+            history: f.history.as_deref().cloned(),
             locations: f.locations.iter().map(location).collect(),
             rotate: report.checklist(f).steps(),
         }

@@ -1,36 +1,22 @@
 //! The scanner as a user runs it: golden cases over fixture folders, exit codes, redaction,
 //! walking rules, and the odd files a tree can hold.
 
-use std::path::Path;
-
 use crate::util::fakes::Fakes;
 use crate::util::*;
 
-/// Each folder under fixtures/cases holds files and an `expect.txt`: `args:`, `exit:`, then one
-/// `rule-id path:line` per expected finding. Adding a case is adding a folder.
+/// The golden cases (fixtures/cases/*): the findings and exit code each `expect.txt` names.
 #[test]
-fn golden_cases() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
+fn golden_cases_report_what_expect_txt_names() {
+    let cases = golden_cases();
     assert!(cases.len() >= 4);
-    for case in cases {
-        let expect = std::fs::read_to_string(case.join("expect.txt")).unwrap();
-        let mut args: Vec<String> = Vec::new();
-        let mut code = 0;
-        let mut want: Vec<String> = Vec::new();
-        for line in expect.lines().filter(|l| !l.trim().is_empty()) {
-            if let Some(a) = line.strip_prefix("args:") {
-                args = a.split_whitespace().map(String::from).collect();
-            } else if let Some(c) = line.strip_prefix("exit:") {
-                code = c.trim().parse().unwrap();
-            } else {
-                want.push(line.trim().to_string());
-            }
-        }
+    for GoldenCase {
+        dir: case,
+        mut args,
+        exit: code,
+        mut want,
+        ..
+    } in cases
+    {
         args.extend(["--format".into(), "json".into()]);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = keywarden(&case, &argv);

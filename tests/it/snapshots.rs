@@ -37,24 +37,11 @@ fn normalize(out: &str, root: &Path) -> String {
 
 #[test]
 fn golden_cases_in_every_format() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    for case in cases {
-        let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let expect = std::fs::read_to_string(case.join("expect.txt")).unwrap();
-        let args: Vec<String> = expect
-            .lines()
-            .find_map(|l| l.strip_prefix("args:"))
-            .map(|a| a.split_whitespace().map(String::from).collect())
-            .unwrap_or_default();
+    for case in golden_cases() {
         for format in FORMATS {
-            let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut argv: Vec<&str> = case.args.iter().map(String::as_str).collect();
             argv.extend(["--format", format]);
-            let run = keywarden(&case, &argv);
+            let run = keywarden(&case.dir, &argv);
             let mut out = run.stdout.clone();
             if *format == "sarif" {
                 let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -65,7 +52,7 @@ fn golden_cases_in_every_format() {
                 run.code,
                 normalize(&out, Path::new(env!("CARGO_MANIFEST_DIR")))
             );
-            insta::assert_snapshot!(format!("{name}-{format}"), snap);
+            insta::assert_snapshot!(format!("{}-{format}", case.name), snap);
         }
     }
 }

@@ -182,3 +182,45 @@ pub fn assert_valid_sarif(files: &[&Path]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A folder under fixtures/cases: its files and `expect.txt` (`args:`, `exit:`, then one
+/// `rule-id path:line` per expected finding). Adding a case is adding a folder.
+pub struct GoldenCase {
+    pub name: String,
+    pub dir: PathBuf,
+    pub args: Vec<String>,
+    pub exit: i32,
+    pub want: Vec<String>,
+}
+
+/// Every golden case, sorted by name.
+pub fn golden_cases() -> Vec<GoldenCase> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let expect = std::fs::read_to_string(dir.join("expect.txt")).unwrap();
+            let mut case = GoldenCase {
+                name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+                dir: dir.clone(),
+                args: Vec::new(),
+                exit: 0,
+                want: Vec::new(),
+            };
+            for line in expect.lines().filter(|l| !l.trim().is_empty()) {
+                if let Some(a) = line.strip_prefix("args:") {
+                    case.args = a.split_whitespace().map(String::from).collect();
+                } else if let Some(c) = line.strip_prefix("exit:") {
+                    case.exit = c.trim().parse().unwrap();
+                } else {
+                    case.want.push(line.trim().to_string());
+                }
+            }
+            case
+        })
+        .collect()
+}
