@@ -125,7 +125,8 @@ def parse_findings(tool, out, corpus):
     norm = lambda p: os.path.relpath(os.path.join(corpus, p) if not os.path.isabs(p) else p, corpus)
     if tool == "keywarden":
         for f in json.loads(out)["findings"]:
-            res.add((f["path"], f["line"]))
+            for loc in f["locations"]:
+                res.add((loc["path"], loc["line"]))
     elif tool == "kingfisher":
         first = out.strip().splitlines()[0] if out.strip() else "{}"
         for f in json.loads(first).get("findings", []):

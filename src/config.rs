@@ -28,7 +28,8 @@ const MAX_CONFIG_BYTES: usize = 1 << 20;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Pack name → enabled. Packs not named stay enabled.
+    /// Pack name → enabled. Packs not named keep their default: on, except opt-in packs
+    /// (`passwords`).
     #[serde(default)]
     pub packs: BTreeMap<String, bool>,
     /// Rule ids to turn off.
@@ -243,7 +244,11 @@ impl Config {
             }
         }
         set.retain(|r| {
-            self.packs.get(&r.pack).copied().unwrap_or(true) && !self.disable.contains(&r.spec.id)
+            self.packs
+                .get(&r.pack)
+                .copied()
+                .unwrap_or(r.default_enabled)
+                && !self.disable.contains(&r.spec.id)
         });
         if !self.rules.is_empty() {
             let mut custom = RuleSet::default();

@@ -91,7 +91,8 @@ pub fn parse(text: &str) -> Vec<Var> {
     vars
 }
 
-/// A value that only stands in for a secret: empty, a reference, or an obvious placeholder.
+/// A value that only stands in for a secret: short, a reference, few distinct characters, or
+/// in the placeholder vocabulary (`rules/placeholders.yaml`).
 pub fn is_placeholder(value: &str) -> bool {
     let v = value.trim();
     let lower = v.to_ascii_lowercase();
@@ -103,25 +104,7 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
-    const WORDS: &[&str] = &[
-        "your",
-        "changeme",
-        "change_me",
-        "change-me",
-        "placeholder",
-        "example",
-        "dummy",
-        "xxx",
-        "...",
-        "todo",
-        "replace",
-        "insert",
-        "here",
-        "secret-value",
-        "not-set",
-        "none",
-    ];
-    if WORDS.iter().any(|w| lower.contains(w)) {
+    if crate::placeholders::Placeholders::get().matches(v) || lower.contains("your") {
         return true;
     }
     let distinct: HashSet<char> = v.chars().collect();

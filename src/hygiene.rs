@@ -119,7 +119,9 @@ pub fn check_file(
                 d.push(("add to .gitignore".into(), GITIGNORE_LINES.join("  ")));
                 out.push(finding(base(d), provenance));
             }
-            FileCheck::Permissions => {
+            // A tracked file's problem is that it is tracked (its own rule); git stores only
+            // 644 or 755, so a checkout's mode says nothing. Certificates and public keys never.
+            FileCheck::Permissions if !facts.tracked && holds_secret(&facts.rel, data) => {
                 if let Some(mode) = facts.mode.filter(|m| m & 0o077 != 0) {
                     out.push(finding(
                         base(vec![
@@ -159,6 +161,52 @@ pub fn check_file(
         }
     }
     out
+}
+
+/// Does this file hold a secret (so its permissions matter)? A private key, a key store, an
+/// env file or `.npmrc`/`.pypirc` with a real value, a credentials JSON with a secret field.
+fn holds_secret(rel: &str, data: Option<&[u8]>) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    if [".p12", ".pfx", ".jks", ".keystore"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        return true;
+    }
+    let Some(data) = data else { return false };
+    let text = String::from_utf8_lossy(&data[..data.len().min(1 << 20)]);
+    if text.contains("PRIVATE KEY") || text.contains("PuTTY-User-Key-File") {
+        return true;
+    }
+    let real = |v: &str| !is_placeholder(v) && !v.starts_with("${");
+    if parse(&text)
+        .iter()
+        .any(|v| (secret_name(&v.name) || v.name.contains("_auth")) && real(&v.value))
+    {
+        return true;
+    }
+    // INI-style `password = …` (.pypirc) and JSON credentials.
+    text.lines().any(|l| {
+        let l = l.trim();
+        let Some((k, v)) = l.split_once(['=', ':']) else {
+            return false;
+        };
+        let k = k.trim().trim_matches('"').to_ascii_lowercase();
+        let v = v.trim().trim_end_matches(',').trim_matches('"');
+        [
+            "password",
+            "private_key",
+            "client_secret",
+            "secret",
+            "token",
+            "_authtoken",
+            "api_key",
+        ]
+        .iter()
+        .any(|s| k == *s || k.ends_with(&format!(":{s}")) || k.ends_with(&format!("_{s}")))
+            && v.len() >= 8
+            && real(v)
+    })
 }
 
 /// `DATABASE_URL=postgres://localhost/db` holds no password: not a real secret value.

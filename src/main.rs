@@ -12,11 +12,13 @@ mod envfile;
 mod finding;
 mod fingerprint;
 mod fsutil;
+mod generic;
 mod hygiene;
 mod linehash;
 mod matcher;
 mod messages;
 mod pipeline;
+mod placeholders;
 #[cfg(test)]
 mod proptests;
 mod redact;

@@ -59,6 +59,8 @@ pub struct Matcher<'r> {
     /// For each automaton pattern, the rules that listed that keyword.
     keyword_rules: Vec<Vec<usize>>,
     opts: &'r MatchOptions,
+    /// The options' validator context plus what the rules tell validators (vendor prefixes).
+    ctx: Context,
 }
 
 impl<'r> Matcher<'r> {
@@ -85,11 +87,14 @@ impl<'r> Matcher<'r> {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&keywords)?;
+        let mut ctx = opts.ctx.clone();
+        ctx.vendor_prefixes = vendor_prefixes(rules);
         Ok(Matcher {
             rules,
             automaton,
             keyword_rules,
             opts,
+            ctx,
         })
     }
 
@@ -149,21 +154,40 @@ impl<'r> Matcher<'r> {
             if g.start() == g.end() {
                 continue;
             }
-            if let Some(m) = self.judge(rule_idx, data, ws + g.start(), ws + g.end()) {
+            let span = (ws + whole.start(), ws + whole.end());
+            if let Some(m) = self.judge(rule_idx, data, span, ws + g.start(), ws + g.end()) {
                 out.push(m);
             }
         }
     }
 
     /// Entropy, validator and allowlists for one candidate.
-    fn judge(&self, rule_idx: usize, data: &[u8], start: usize, end: usize) -> Option<Match> {
+    fn judge(
+        &self,
+        rule_idx: usize,
+        data: &[u8],
+        (match_start, match_end): (usize, usize),
+        start: usize,
+        end: usize,
+    ) -> Option<Match> {
         let rule = &self.rules.rules[rule_idx];
         let secret = &data[start..end];
         if rule.spec.min_entropy > 0.0 && shannon_entropy(secret) < rule.spec.min_entropy {
             return None;
         }
+        if rule.spec.placeholders
+            && crate::placeholders::Placeholders::get().matches(&String::from_utf8_lossy(secret))
+        {
+            return None;
+        }
         let verdict = match rule.spec.validate {
-            Some(v) => v.check(secret, rule.spec.severity, &self.opts.ctx)?,
+            Some(v) => v.check(
+                secret,
+                &data[match_start..start],
+                &data[end..match_end],
+                rule.spec.severity,
+                &self.ctx,
+            )?,
             None => Verdict::default(),
         };
         let line = line_around(data, start, end);
@@ -192,9 +216,34 @@ impl<'r> Matcher<'r> {
             end,
             verdict,
             suppressed,
-            specificity: (rule.spec.validate.is_some(), keyword_len),
+            specificity: (
+                rule.spec.validate.is_some_and(|v| v.proves_key()),
+                keyword_len,
+            ),
         })
     }
+}
+
+/// Key prefixes of the provider rules (`sk_live_`, `ghp_`, `xoxb-`, `AKIA`): a keyword that
+/// ends in a separator or is an upper-case marker.
+fn vendor_prefixes(rules: &RuleSet) -> Vec<String> {
+    let mut out: Vec<String> = rules
+        .rules
+        .iter()
+        .filter(|r| r.kind == crate::rules::RuleKind::Provider)
+        .flat_map(|r| r.spec.keywords.iter())
+        .filter(|k| {
+            k.len() >= 3
+                && (k.ends_with(['_', '-', '.'])
+                    || (k.len() >= 4
+                        && k.bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Where two rules claim overlapping spans, keep the more specific: a rule whose validator

@@ -34,6 +34,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("generic", include_str!("../rules/generic.yaml")),
     ("hygiene", include_str!("../rules/hygiene.yaml")),
     ("trust", include_str!("../rules/trust.yaml")),
+    ("passwords", include_str!("../rules/passwords.yaml")),
 ];
 
 /// Regex size limit for every pattern, built-in or custom: a pull request can add a custom rule,
@@ -69,7 +70,14 @@ pub struct PackSpec {
     /// precedence are reported (a provider key beats the `.env.example` check beats `generic`).
     #[serde(default = "default_precedence")]
     pub precedence: u8,
+    /// False for an opt-in pack: it runs only when a config turns it on (`packs: {NAME: true}`).
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
     pub rules: Vec<RuleSpec>,
+}
+
+fn default_enabled() -> bool {
+    true
 }
 
 fn default_precedence() -> u8 {
@@ -97,6 +105,9 @@ pub struct RuleSpec {
     pub file: Option<FileSpec>,
     #[serde(default)]
     pub min_entropy: f64,
+    /// Drop a value the placeholder vocabulary (`rules/placeholders.yaml`) recognises.
+    #[serde(default)]
+    pub placeholders: bool,
     #[serde(default)]
     pub validate: Option<Validator>,
     /// Bytes after a keyword hit the pattern may still reach (long secrets such as PEM blocks).
@@ -322,6 +333,8 @@ pub struct Rule {
     pub pack: String,
     pub kind: RuleKind,
     pub precedence: u8,
+    /// Whether the rule runs when no config names its pack.
+    pub default_enabled: bool,
     pub body: Body,
     pub allow: Allow,
     pub paths: PathFilter,
@@ -362,6 +375,7 @@ impl Rule {
             pack: pack.to_string(),
             kind,
             precedence,
+            default_enabled: true,
             spec,
         })
     }
@@ -435,6 +449,9 @@ impl RuleSet {
         let pack: PackSpec = crate::yaml::parse_yaml(file, text)?;
         for spec in pack.rules {
             self.push(spec, &pack.pack, pack.kind, pack.precedence)?;
+            if let Some(rule) = self.rules.last_mut() {
+                rule.default_enabled = pack.enabled;
+            }
         }
         Ok(())
     }

@@ -62,11 +62,16 @@ impl Rules {
         file_name: Option<String>,
     ) -> Result<Rules> {
         let mut rules = RuleSet::builtin()?;
-        let builtin = rules.rules.len();
+        let on_by_default = |set: &RuleSet| {
+            set.rules
+                .iter()
+                .filter(|r| r.default_enabled && r.pack != "custom")
+                .count()
+        };
+        let builtin = on_by_default(&rules);
         config.apply(&mut rules, name.as_deref().unwrap_or("config"))?;
-        let custom = rules.rules.iter().filter(|r| r.pack == "custom").count();
         Ok(Rules {
-            disabled: builtin - (rules.rules.len() - custom),
+            disabled: builtin - on_by_default(&rules),
             rules,
             config,
             config_name: name,

@@ -19,6 +19,12 @@ pub enum Validator {
     ApikeeSensitiveMetadata,
     /// apikee platform key: `sk_live_` + 42 base62 + 6-character base62 CRC-32 of those 42.
     ApikeePlatform,
+    /// A value judged by the name it is assigned to: a literal that looks random for its
+    /// alphabet, not a placeholder, reference, path, word or another vendor's malformed key.
+    GenericValue,
+    /// A connection URL's password: not a placeholder, and not the user name again
+    /// (`postgres:postgres@localhost`).
+    DatabaseUrl,
 }
 
 /// What a validator learned about a candidate.
@@ -39,12 +45,36 @@ pub struct Context {
     pub apikee_secrets: Vec<Vec<u8>>,
     /// Unix seconds used to judge expiry.
     pub now: i64,
+    /// Prefixes of the provider rules' keys (`sk_live_`, `ghp_`): a generic value with one is
+    /// the provider rule's to judge.
+    pub vendor_prefixes: Vec<String>,
 }
 
 impl Validator {
-    /// `None` when the candidate is not a key.
-    pub fn check(self, secret: &[u8], rule_severity: Severity, ctx: &Context) -> Option<Verdict> {
+    /// True for validators that prove a candidate is a real key (a checksum, a signed
+    /// payload): such a match beats an unvalidated one at the same place. Filters do not.
+    pub fn proves_key(self) -> bool {
+        !matches!(self, Validator::GenericValue | Validator::DatabaseUrl)
+    }
+
+    /// `None` when the candidate is not a key. `before` and `after` are the rest of the
+    /// pattern's match around the secret (the name it was assigned to, the URL around it).
+    pub fn check(
+        self,
+        secret: &[u8],
+        before: &[u8],
+        after: &[u8],
+        rule_severity: Severity,
+        ctx: &Context,
+    ) -> Option<Verdict> {
         match self {
+            Validator::GenericValue => {
+                crate::generic::plausible(secret, before, &ctx.vendor_prefixes)
+                    .then(Verdict::default)
+            }
+            Validator::DatabaseUrl => {
+                crate::generic::database_password(secret, before, after).then(Verdict::default)
+            }
             Validator::GithubChecksum => github_checksum(secret).then(Verdict::default),
             Validator::ApikeePlatform => apikee_platform(secret).then(Verdict::default),
             Validator::ApikeeCustomer => {

@@ -52,7 +52,7 @@ fn security_severity(sev: Severity) -> &'static str {
 
 fn precision(rule: &Rule) -> &'static str {
     match rule.kind {
-        _ if rule.spec.validate.is_some() => "very-high",
+        _ if rule.spec.validate.is_some_and(|v| v.proves_key()) => "very-high",
         RuleKind::Generic => "medium",
         RuleKind::Provider | RuleKind::File => "high",
     }

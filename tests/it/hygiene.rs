@@ -24,8 +24,16 @@ fn tracked_unignored_and_wide_open_env_files() {
     write(d, ".env", "# FAKE\nDEBUG=1\nSESSION_NAME=app\n");
     chmod(&d.join(".env"), 0o600);
     commit_all(d, "oops, committed .env", 1_600_000_000);
-    write(d, "svc/.env.local", "PORT=8080\n");
+    let secret = Fakes::new(60).s(crate::util::fakes::ALNUM, 32);
+    write(
+        d,
+        "svc/.env.local",
+        &format!("# FAKE value for a test\nPORT=8080\nSESSION_SECRET={secret}\n"),
+    );
     chmod(&d.join("svc/.env.local"), 0o644);
+    // Readable by others but holding no secret: its mode is not a finding.
+    write(d, "svc/.env.defaults", "PORT=8080\nLOG_LEVEL=debug\n");
+    chmod(&d.join("svc/.env.defaults"), 0o644);
     write(
         d,
         "svc/.env.example",
@@ -36,8 +44,10 @@ fn tracked_unignored_and_wide_open_env_files() {
     assert_eq!(
         rules_at(&run),
         vec![
+            ("env-file-not-ignored".into(), "svc/.env.defaults".into()),
             ("env-file-not-ignored".into(), "svc/.env.local".into()),
             ("env-file-tracked".into(), ".env".into()),
+            ("generic-secret-config".into(), "svc/.env.local".into()),
             ("secret-file-permissions".into(), "svc/.env.local".into()),
         ]
     );
@@ -72,7 +82,12 @@ fn ignore_rules_follow_git_nested_gitignore_and_info_exclude() {
     let d = dir.path();
     init_repo(d);
     write(d, "a/.gitignore", ".env\n");
-    write(d, "a/.env", "X=1\n");
+    let secret = Fakes::new(61).s(crate::util::fakes::ALNUM, 32);
+    write(
+        d,
+        "a/.env",
+        &format!("# FAKE value for a test\nX=1\nAPI_TOKEN={secret}\n"),
+    );
     write(d, "b/.env", "X=1\n");
     write(d, ".git/info/exclude", "c/\n");
     write(d, "c/.env", "X=1\n");

@@ -72,7 +72,14 @@ impl Source for Blobs {
 
     fn read(&self, repo: &mut gix::Repository, id: &ObjectId) -> Read {
         let path = self.graph.blobs.get(id).map_or("", |(_, p)| p.as_str());
-        read_item(repo, *id, path, Provenance::Blob(*id), self.max_file_size)
+        read_item(
+            repo,
+            *id,
+            path,
+            Provenance::Blob(*id),
+            true,
+            self.max_file_size,
+        )
     }
 
     fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {

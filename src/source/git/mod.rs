@@ -50,11 +50,13 @@ fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Option<Ve
 }
 
 /// Read one blob as a chunk; a missing object or an oversized one is a skip with a message.
+/// `tracked` tells the file rules whether this commit (or history) adds the path.
 fn read_item(
     repo: &gix::Repository,
     id: ObjectId,
     path: &str,
     provenance: Provenance,
+    tracked: bool,
     max: u64,
 ) -> Read {
     match read_blob(repo, id, max) {
@@ -66,7 +68,7 @@ fn read_item(
             },
             meta: Some(FileMeta {
                 rel: path.to_string(),
-                tracked: true,
+                tracked,
                 not_ignored: false,
                 mode: None,
             }),
@@ -245,11 +247,14 @@ impl Source for Staged {
     }
 
     fn read(&self, repo: &mut gix::Repository, item: &StagedItem) -> Read {
+        // A commit is blocked for what it adds: a file HEAD already tracks is not "newly
+        // tracked" by an edit (the same rule as for secrets).
         read_item(
             repo,
             item.id,
             &item.path,
             Provenance::Index,
+            item.before.is_none(),
             self.max_file_size,
         )
     }

@@ -1,0 +1,300 @@
+//! What makes a value assigned to a secret-sounding name a secret: the judgement behind the
+//! `generic-value` and `database-url` validators. A value must be a literal that looks random
+//! for its alphabet; placeholders, references to a secret store, paths, URLs, identifiers,
+//! words, commit hashes and another vendor's (malformed) key are not secrets.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::entropy::shannon_entropy;
+use crate::placeholders::Placeholders;
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
+}
+
+/// Words that make a name secret-sounding.
+const SECRET_WORDS: &[&str] = &[
+    "key",
+    "secret",
+    "token",
+    "passw",
+    "pwd",
+    "pat",
+    "credential",
+    "auth",
+];
+
+/// Names that say the value is public or not a credential (`public_key`, `csrf_token`).
+const PUBLIC_NAMES: &[&str] = &[
+    "public",
+    "publishable",
+    "pubkey",
+    "pub_key",
+    "csrf",
+    "xsrf",
+    "sort_key",
+    "sortkey",
+    "partition_key",
+    "primary_key",
+    "foreign_key",
+    "result_key",
+    "cache_key",
+    "cachekey",
+    "map_key",
+    "idempotency",
+    "page_token",
+    "pagetoken",
+    "next_token",
+    "nexttoken",
+    "continuation",
+    "cancellation",
+    "sync_token",
+    "lock_key",
+    "row_key",
+    "dedup",
+    "group_key",
+    "event_key",
+    "sentry_key",
+    "tokenizer",
+    "token_type",
+    "tokentype",
+    "key_type",
+    "keytype",
+];
+
+/// Names under which a 40-hex value is a commit or a digest, not a secret.
+const DIGEST_NAMES: &[&str] = &[
+    "commit",
+    "sha",
+    "hash",
+    "rev",
+    "digest",
+    "checksum",
+    "etag",
+    "fingerprint",
+    "oid",
+];
+
+/// Names under which a UUID is a credential (Heroku-style API keys, auth tokens).
+const UUID_SECRET_NAMES: &[&str] = &["api", "auth", "token", "secret", "access", "bearer"];
+
+/// The secret-sounding name a value was assigned to: the last identifier before it that holds
+/// a secret word (`API_KEY` in `os.getenv("API_KEY", "…")`, `SECRET` in
+/// `const SECRET: &str = "…"`, `ApiKey` in `<add key="ApiKey" value="…">`).
+pub fn name_of(before: &[u8]) -> String {
+    let text = String::from_utf8_lossy(before).to_ascii_lowercase();
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .filter(|w| SECRET_WORDS.iter().any(|s| w.contains(s)))
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// True when `value` (assigned to the name in `before`) plausibly is a secret.
+pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> bool {
+    let Ok(v) = std::str::from_utf8(value) else {
+        return false;
+    };
+    let name = name_of(before);
+    if PUBLIC_NAMES.iter().any(|p| name.contains(p)) {
+        return false;
+    }
+    if Placeholders::get().matches(v)
+        || reference(v)
+        || pattern_or_format(v)
+        || path_or_url(v)
+        || identifier_or_words(v)
+        || vendor_prefixes.iter().any(|p| v.starts_with(p.as_str()))
+    {
+        return false;
+    }
+    static UUID: OnceLock<Regex> = OnceLock::new();
+    if re(
+        &UUID,
+        r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    )
+    .is_match(v)
+    {
+        return UUID_SECRET_NAMES.iter().any(|s| name.contains(s));
+    }
+    let entropy = shannon_entropy(value);
+    if v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let digest_name = DIGEST_NAMES.iter().any(|s| name.contains(s));
+        return v.len() >= 32 && !digest_name && entropy >= 3.0;
+    }
+    let has = |f: fn(&u8) -> bool| value.iter().any(f);
+    let classes = [
+        has(u8::is_ascii_lowercase),
+        has(u8::is_ascii_uppercase),
+        has(u8::is_ascii_digit),
+        has(|b| b.is_ascii_punctuation()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    (v.len() >= 16 && classes >= 2 && entropy >= 3.5)
+        || (v.len() >= 12 && classes >= 3 && entropy >= 3.3)
+}
+
+/// A reference to where a secret lives, not the secret: `${VAR}`, `vault:…`, `op://…`,
+/// `arn:aws:…`, `anthropic:api-key`, `secrets.X`.
+fn reference(v: &str) -> bool {
+    static PROVIDER_REF: OnceLock<Regex> = OnceLock::new();
+    v.starts_with(['$', '%', '@', '!', '&', '*'])
+        || v.starts_with("#{")
+        || v.contains("${")
+        || v.contains("{{")
+        || re(&PROVIDER_REF, r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_./:-]+$").is_match(v)
+}
+
+/// A regular expression or a format string, not a value (`[a-z]+(?:…)`, `VS%0.fTOOLS`).
+fn pattern_or_format(v: &str) -> bool {
+    [
+        "[a-z", "[A-Z", "[0-9", "(?", "\\d", "\\w", "\\s", ".*", ".+", "{}", "{0}", "%s", "%d",
+        "%0", "%(",
+    ]
+    .iter()
+    .any(|p| v.contains(p))
+}
+
+/// A file path or a URL (a URL with a password is the database rule's).
+fn path_or_url(v: &str) -> bool {
+    static FILE: OnceLock<Regex> = OnceLock::new();
+    v.contains("://")
+        || v.starts_with(['/', '~'])
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || re(
+            &FILE,
+            r"(?i)\.(?:pem|key|json|txt|ya?ml|p12|pfx|crt|env|ini|cfg|conf|toml|xml|properties)$",
+        )
+        .is_match(v)
+}
+
+/// An identifier, a dotted or `::` path, a constant name, or words (`user_profile_v2`,
+/// `EmrManagedMasterSecurityGroup`, `self.api_key`).
+fn identifier_or_words(v: &str) -> bool {
+    static SHAPES: OnceLock<Regex> = OnceLock::new();
+    let shapes = re(
+        &SHAPES,
+        r"(?x)^(?:
+            [A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+  # dotted or :: path
+          | [A-Z][A-Z0-9_]+                                             # CONSTANT_NAME
+          | [a-z]+(?:[-_.][a-z0-9]+)+                                   # snake, kebab words
+          | [a-z]+(?:[A-Z][a-z]+)+[0-9]*                                # camelCase words
+          | (?:[A-Z][a-z]+)+[0-9]*                                      # PascalCase words
+          | [A-Za-z]+                                                   # one word
+        )$",
+    );
+    shapes.is_match(v)
+}
+
+/// Local hosts where `user:user@host` is a development default, not a credential.
+const LOCAL_HOSTS: &[&str] = &[
+    "localhost",
+    "127.0.0.1",
+    "0.0.0.0",
+    "[::1]",
+    "db",
+    "database",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "redis",
+    "rabbitmq",
+    "host.docker.internal",
+];
+
+/// A connection URL's password (`before` ends with `scheme://user:`, `after` starts with
+/// `@host`): not a placeholder, and not the user name again on a local host.
+pub fn database_password(password: &[u8], before: &[u8], after: &[u8]) -> bool {
+    let Ok(pw) = std::str::from_utf8(password) else {
+        return false;
+    };
+    if Placeholders::get().matches(pw) {
+        return false;
+    }
+    let before = String::from_utf8_lossy(before);
+    let user = before
+        .rsplit("://")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(':');
+    let after = String::from_utf8_lossy(after);
+    let host = after
+        .trim_start_matches('@')
+        .split([':', '/', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let local = LOCAL_HOSTS.contains(&host.as_str())
+        || host.ends_with(".local")
+        || host.ends_with(".localhost")
+        || host.ends_with(".test");
+    !(local && user.eq_ignore_ascii_case(pw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(v: &str, before: &str) -> bool {
+        plausible(v.as_bytes(), before.as_bytes(), &["ghp_".to_string()])
+    }
+
+    #[test]
+    fn random_literals_under_secret_names_are_plausible() {
+        assert!(ok("Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1Jg5Sa0Ye", "API_KEY = \""));
+        assert!(ok("PfMAGw!lLoZVPYY7L", "DB_PASSWORD = \""));
+        assert!(ok(
+            "1ea4ff07fe1e33fbc729109a6cb24f350209e6174543265c588f612e60a65d48",
+            "SIGNING_SECRET=\""
+        ));
+        assert!(ok(
+            "3f1c2b9a-8e7d-4c6b-9a5f-1e2d3c4b5a69",
+            "HEROKU_API_KEY=\""
+        ));
+    }
+
+    #[test]
+    fn code_references_words_and_digests_are_not() {
+        for (v, before) in [
+            ("user_profile_v2", "cache_key = \""),
+            ("EmrManagedMasterSecurityGroup", "src_key='"),
+            ("anthropic:api-key", "ANTHROPIC_API_KEY="),
+            ("vault:secret/data/app", "DB_PASSWORD="),
+            ("${{ secrets.TOKEN }}", "token: \""),
+            ("3f1c2b9a-8e7d-4c6b-9a5f-1e2d3c4b5a69", "request_key = \""),
+            (
+                "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+                "commit_token = \"",
+            ),
+            ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "OLD_TOKEN = \""),
+            ("pk_live_Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1", "publishable_key = \""),
+            ("YOUR_PASSWORD", "password = \""),
+            ("config/secrets.json", "secret_file_key = \""),
+        ] {
+            assert!(!ok(v, before), "{v} after {before}");
+        }
+    }
+
+    #[test]
+    fn database_defaults_on_local_hosts_are_not_passwords() {
+        let db = |pw: &str, before: &str, after: &str| {
+            database_password(pw.as_bytes(), before.as_bytes(), after.as_bytes())
+        };
+        assert!(!db("mongodb", "mongodb://mongodb:", "@localhost"));
+        assert!(!db("YOUR_PASSWORD", "postgres://app:", "@db.example.com"));
+        assert!(db(
+            "mongodb",
+            "mongodb://mongodb:",
+            "@cluster0.prod.example.net"
+        ));
+        assert!(db("PfMAGw!lLoZVPYY7L", "postgres://app:", "@localhost"));
+    }
+}

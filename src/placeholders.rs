@@ -1,0 +1,82 @@
+//! The placeholder vocabulary (`rules/placeholders.yaml`): values that only stand in for a
+//! secret (`YOUR_API_KEY`, `<token>`, `changeme`, `${VAR}`). One list, as data, consulted by
+//! every rule that opts in and by the `.env.example` check, so they never disagree.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+const TEXT: &str = include_str!("../rules/placeholders.yaml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    words: Vec<String>,
+    patterns: Vec<String>,
+}
+
+/// The compiled vocabulary.
+pub struct Placeholders {
+    words: Vec<String>,
+    patterns: Vec<Regex>,
+}
+
+impl Placeholders {
+    /// Parsed and compiled once; the built-in file is proven sound by the unit test below.
+    pub fn get() -> &'static Placeholders {
+        static P: OnceLock<Placeholders> = OnceLock::new();
+        P.get_or_init(|| {
+            let spec: Spec = crate::yaml::parse_yaml("rules/placeholders.yaml", TEXT)
+                .expect("the built-in placeholder vocabulary parses (unit-tested)");
+            Placeholders {
+                words: spec.words.iter().map(|w| w.to_ascii_lowercase()).collect(),
+                patterns: spec
+                    .patterns
+                    .iter()
+                    .map(|p| Regex::new(p).expect("built-in placeholder patterns compile"))
+                    .collect(),
+            }
+        })
+    }
+
+    /// True when `value` only stands in for a secret.
+    pub fn matches(&self, value: &str) -> bool {
+        let v = value.trim();
+        let lower = v.to_ascii_lowercase();
+        self.words.iter().any(|w| lower.contains(w.as_str()))
+            || self.patterns.iter().any(|p| p.is_match(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_parses_and_knows_the_usual_stand_ins() {
+        let p = Placeholders::get();
+        for v in [
+            "YOUR_API_KEY",
+            "your-key-here",
+            "REPLACE_WITH_PASSWORD",
+            "<token>",
+            "${API_KEY}",
+            "{{ secrets.X }}",
+            "changeme",
+            "xxxxxxxxxxxx",
+            "random-secret-string",
+            "%(password)s",
+            "********",
+        ] {
+            assert!(p.matches(v), "{v}");
+        }
+        for v in [
+            "Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1Jg5Sa0Ye",
+            "PfMAGw!lLoZVPYY7L",
+            "1ea4ff07fe1e33fbc729109a6cb24f350209e6174543265c588f612e60a65d48",
+        ] {
+            assert!(!p.matches(v), "{v}");
+        }
+    }
+}
