@@ -85,9 +85,8 @@ const UUID_SECRET_NAMES: &[&str] = &["api", "auth", "token", "secret", "access",
 /// `const SECRET: &str = "…"`, `ApiKey` in `<add key="ApiKey" value="…">`).
 pub fn name_of(before: &[u8]) -> String {
     let text = String::from_utf8_lossy(before).to_ascii_lowercase();
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
-        .filter(|w| SECRET_WORDS.iter().any(|s| w.contains(s)))
-        .last()
+    text.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .find(|w| SECRET_WORDS.iter().any(|s| w.contains(s)))
         .unwrap_or_default()
         .to_string()
 }
