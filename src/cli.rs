@@ -182,7 +182,12 @@ pub struct BaselineArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ExplainArgs {
     /// A rule id, or a 64-hex fingerprint from a report or baseline.
-    pub id: String,
+    #[arg(required_unless_present = "line")]
+    pub id: Option<String>,
+    /// Why a line was or was not reported: every rule whose pattern sees a candidate on
+    /// FILE:LINE, and what kept it out (entropy, placeholder, offline check, allowlist, marker).
+    #[arg(long, value_name = "FILE:LINE", conflicts_with = "id")]
+    pub line: Option<String>,
     #[command(flatten)]
     pub config: ConfigArg,
     /// Where to look for a fingerprint (default: the current directory).

@@ -136,10 +136,7 @@ pub fn check_file(
                 let Some(data) = data else { continue };
                 let text = String::from_utf8_lossy(data);
                 for var in parse(&text) {
-                    if secret_name(&var.name)
-                        && !is_placeholder(&var.value)
-                        && !url_without_password(&var.value)
-                    {
+                    if secret_name(&var.name) && !is_placeholder(&var.value) && real_value(&var) {
                         let col = 1 + text[..var.value_start]
                             .rfind('\n')
                             .map_or(var.value_start, |nl| var.value_start - nl - 1);
@@ -178,13 +175,14 @@ fn holds_secret(rel: &str, data: Option<&[u8]>) -> bool {
     if text.contains("PRIVATE KEY") || text.contains("PuTTY-User-Key-File") {
         return true;
     }
-    let real = |v: &str| !is_placeholder(v) && !v.starts_with("${");
-    if parse(&text)
-        .iter()
-        .any(|v| (secret_name(&v.name) || v.name.contains("_auth")) && real(&v.value))
-    {
+    if parse(&text).iter().any(|v| {
+        (secret_name(&v.name) || v.name.contains("_auth"))
+            && !is_placeholder(&v.value)
+            && real_value(v)
+    }) {
         return true;
     }
+    let real = |v: &str| !is_placeholder(v) && !v.starts_with("${");
     // INI-style `password = …` (.pypirc) and JSON credentials.
     text.lines().any(|l| {
         let l = l.trim();
@@ -209,12 +207,27 @@ fn holds_secret(rel: &str, data: Option<&[u8]>) -> bool {
     })
 }
 
-/// `DATABASE_URL=postgres://localhost/db` holds no password: not a real secret value.
-fn url_without_password(v: &str) -> bool {
+/// Whether an example file's value is a real one: a URL only when it carries a password that
+/// is not a local default (`postgres://localhost/db`, `mongodb:mongodb@localhost` are not), any
+/// other value when it is plausible as the generic rule judges (`anthropic:api-key`, a word or
+/// a reference are not).
+fn real_value(var: &crate::envfile::Var) -> bool {
+    let v = var.value.as_str();
     match v.split_once("://") {
-        Some((_, rest)) => {
-            !rest.split('/').next().unwrap_or_default().contains(':') || !rest.contains('@')
+        Some((scheme, rest)) => {
+            let authority = rest.split('/').next().unwrap_or_default();
+            let Some((userinfo, host)) = authority.rsplit_once('@') else {
+                return false;
+            };
+            let Some((user, password)) = userinfo.split_once(':') else {
+                return false;
+            };
+            crate::generic::database_password(
+                password.as_bytes(),
+                format!("{scheme}://{user}:").as_bytes(),
+                format!("@{host}").as_bytes(),
+            )
         }
-        None => false,
+        None => crate::generic::plausible(v.as_bytes(), var.name.as_bytes(), &[]),
     }
 }

@@ -189,7 +189,7 @@ fn baseline_at(repo: &Path, path: &Path, rev: &str) -> Result<Option<(Named, Bas
 }
 
 /// The allowlist and path filter a config compiles to.
-fn compile(
+pub fn compile(
     rules: &Rules,
     ctx: crate::validate::Context,
     inline_allow: bool,

@@ -1,5 +1,5 @@
-//! `keywarden explain RULE_ID | FINGERPRINT`: a rule with its checklist, or the finding
-//! behind a fingerprint in the scanned tree.
+//! `keywarden explain RULE_ID | FINGERPRINT | --line FILE:LINE`: a rule with its checklist,
+//! the finding behind a fingerprint in the scanned tree, or why a line was (not) reported.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,13 +10,47 @@ use super::scan::collect;
 use crate::checklist::Checklist;
 use crate::cli::{ExplainArgs, ScanArgs};
 use crate::finding::Finding;
-use crate::settings::{Rules, Settings};
+use crate::settings::{Rules, Settings, compile};
+
+/// `--line FILE:LINE`: what every rule's pattern sees there and what became of it.
+fn line(args: &ExplainArgs, spec: &str) -> Result<i32> {
+    let (file, n) = spec
+        .rsplit_once(':')
+        .and_then(|(f, n)| Some((PathBuf::from(f), n.parse::<usize>().ok()?)))
+        .ok_or_else(|| anyhow::anyhow!("--line {spec:?}: expected FILE:LINE"))?;
+    let data = std::fs::read(&file)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+    let r = Rules::resolve(&args.config, file.parent().unwrap_or(&file))?;
+    let (opts, path_filter) = compile(&r, crate::validate::Context::default(), true)?;
+    let matcher = crate::matcher::Matcher::new(&r.rules, &opts)?;
+    let shown = crate::source::worktree::display_path(&file);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{shown}:{n}")?;
+    if !path_filter.admits(&shown) {
+        writeln!(
+            out,
+            "  the file is not scanned: the config's allow.paths excludes it"
+        )?;
+    }
+    let candidates = matcher.why(&shown, &data, n);
+    if candidates.is_empty() {
+        writeln!(out, "  no rule's pattern sees a secret on this line")?;
+    }
+    for c in candidates {
+        writeln!(out, "  {} saw {}: {}", c.rule_id, c.secret, c.outcome)?;
+    }
+    Ok(0)
+}
 
 pub fn run(args: &ExplainArgs) -> Result<i32> {
+    if let Some(spec) = &args.line {
+        return line(args, spec);
+    }
+    let id = args.id.clone().unwrap_or_default();
     let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     let r = Rules::resolve(&args.config, &start)?;
     let mut out = std::io::stdout().lock();
-    if let Some(rule) = r.rules.get(&args.id) {
+    if let Some(rule) = r.rules.get(&id) {
         writeln!(
             out,
             "{} ({}, {} severity, pack {})",
@@ -50,7 +84,7 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
         }
         return Ok(0);
     }
-    if args.id.len() == 64 && args.id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         let scan_args = ScanArgs {
             paths: vec![start],
             config: args.config.clone(),
@@ -61,12 +95,12 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
         let findings = collect(&settings)?.findings;
         let hits: Vec<&Finding> = findings
             .iter()
-            .filter(|f| f.fingerprint.eq_ignore_ascii_case(&args.id))
+            .filter(|f| f.fingerprint.eq_ignore_ascii_case(&id))
             .collect();
         if hits.is_empty() {
             bail!(
                 "no finding with fingerprint {} in the scanned tree (it may have been removed)",
-                args.id
+                id
             );
         }
         for f in hits {
@@ -99,6 +133,6 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     }
     bail!(
         "{:?} is neither a rule id nor a 64-hex fingerprint (see `keywarden rules list`)",
-        args.id
+        id
     )
 }

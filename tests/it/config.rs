@@ -279,3 +279,62 @@ fn explain_takes_a_rule_id_or_a_fingerprint() {
     assert_no_secret(&run, &[&key]);
     assert_eq!(keywarden(d, &["explain", "nonsense"]).code, 2);
 }
+
+#[test]
+fn the_passwords_pack_is_opt_in() {
+    let dir = tempdir();
+    let d = dir.path();
+    write(
+        d,
+        "db.py",
+        "# FAKE password for a test\npassword = \"hunter2\"\n",
+    );
+    let off = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(off.code, 0, "off by default: {}", off.all());
+    write(d, ".keywarden.yaml", "packs:\n  passwords: true\n");
+    let on = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(on.code, 1, "{}", on.all());
+    assert_eq!(
+        findings(&on),
+        vec![("weak-password-assignment".into(), "db.py".into(), 2)]
+    );
+    assert_eq!(json(&on)["findings"][0]["severity"], "low");
+}
+
+#[test]
+fn explain_line_says_which_rule_saw_a_value_and_what_dropped_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut f = Fakes::new(31);
+    let key = f.s(crate::util::fakes::ALNUM, 32);
+    write(
+        d,
+        "app.py",
+        &format!(
+            "# FAKE values for a test\nAPI_KEY = \"{key}\"\nAPI_KEY = \"YOUR_API_KEY\"\nAPI_KEY = \"{key}\"  # keywarden:allow\nlet token = self.token;\n"
+        ),
+    );
+    let why = |n: usize| keywarden(d, &["explain", "--line", &format!("app.py:{n}")]);
+    let reported = why(2);
+    assert_eq!(reported.code, 0, "{}", reported.all());
+    assert!(
+        reported.stdout.contains("generic-secret-assignment saw"),
+        "{}",
+        reported.stdout
+    );
+    assert!(
+        reported.stdout.contains(": reported"),
+        "{}",
+        reported.stdout
+    );
+    assert!(why(3).stdout.contains("placeholder"), "{}", why(3).stdout);
+    assert!(why(4).stdout.contains("inline marker"), "{}", why(4).stdout);
+    assert!(
+        why(5).stdout.contains("no rule's pattern sees a secret"),
+        "{}",
+        why(5).stdout
+    );
+    assert_no_secret(&reported, &[&key]);
+    let bad = keywarden(d, &["explain", "--line", "app.py"]);
+    assert_eq!(bad.code, 2);
+}

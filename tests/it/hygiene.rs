@@ -278,3 +278,72 @@ fn fix_dry_run_then_apply_is_idempotent() {
     );
     assert_eq!(std::fs::read_to_string(d.join(".gitignore")).unwrap(), gi);
 }
+
+#[test]
+fn permissions_matter_only_for_untracked_files_that_hold_a_secret() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(62);
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        f.s(crate::util::fakes::ALNUM, 64)
+    );
+    // FAKE key material; a certificate and a public key hold nothing secret.
+    write(
+        d,
+        "certs/ca.pem",
+        "-----BEGIN CERTIFICATE-----\nMIIBFAKE\n-----END CERTIFICATE-----\n",
+    );
+    write(
+        d,
+        "ssh/id_ed25519.pub",
+        "ssh-ed25519 AAAAC3NzaFAKE test@example.com\n",
+    );
+    write(d, "tracked/server.key", &pem);
+    commit_all(d, "tracked files", 1_600_000_000);
+    write(d, "local/server.key", &pem);
+    for p in [
+        "certs/ca.pem",
+        "ssh/id_ed25519.pub",
+        "tracked/server.key",
+        "local/server.key",
+    ] {
+        chmod(&d.join(p), 0o644);
+    }
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    let perms: Vec<_> = rules_at(&run)
+        .into_iter()
+        .filter(|(r, _)| r == "secret-file-permissions")
+        .collect();
+    assert_eq!(
+        perms,
+        vec![(
+            "secret-file-permissions".to_string(),
+            "local/server.key".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn staged_edits_of_an_already_tracked_env_file_are_not_a_new_tracking() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, ".env", "DEBUG=1\n");
+    commit_all(d, "committed long ago", 1_600_000_000);
+    write(d, ".env", "DEBUG=0\n");
+    git(d, &["add", ".env"]);
+    let run = keywarden(d, &["scan", "--staged", "--format", "json"]);
+    assert_eq!(run.code, 0, "an edit is not what tracked it: {}", run.all());
+    write(d, "svc/.env", "DEBUG=1\n");
+    git(d, &["add", "svc/.env"]);
+    let run = keywarden(d, &["scan", "--staged", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        rules_at(&run),
+        vec![("env-file-tracked".to_string(), "svc/.env".to_string())]
+    );
+}

@@ -5,6 +5,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+mod why;
+
 use crate::entropy::shannon_entropy;
 use crate::rules::{Allow, Rule, RuleSet};
 use crate::severity::Severity;
@@ -23,6 +25,19 @@ pub enum Suppression {
     Inline,
     /// The repository config's allowlist.
     Config,
+}
+
+/// Why a candidate the pattern matched was not a match.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dropped {
+    /// Shannon entropy (got, rule's minimum).
+    Entropy(f64, f64),
+    /// The placeholder vocabulary recognised it.
+    Placeholder,
+    /// The rule's offline check said no.
+    Validator(crate::validate::Validator),
+    /// The rule's own allowlist.
+    RuleAllowlist,
 }
 
 /// One secret a rule found in one chunk, before it becomes a `Finding`.
@@ -155,13 +170,14 @@ impl<'r> Matcher<'r> {
                 continue;
             }
             let span = (ws + whole.start(), ws + whole.end());
-            if let Some(m) = self.judge(rule_idx, data, span, ws + g.start(), ws + g.end()) {
+            if let Ok(m) = self.judge(rule_idx, data, span, ws + g.start(), ws + g.end()) {
                 out.push(m);
             }
         }
     }
 
-    /// Entropy, validator and allowlists for one candidate.
+    /// Entropy, placeholders, validator and allowlists for one candidate: the match, or why
+    /// it was dropped (`explain --line` shows the reason).
     fn judge(
         &self,
         rule_idx: usize,
@@ -169,30 +185,33 @@ impl<'r> Matcher<'r> {
         (match_start, match_end): (usize, usize),
         start: usize,
         end: usize,
-    ) -> Option<Match> {
+    ) -> Result<Match, Dropped> {
         let rule = &self.rules.rules[rule_idx];
         let secret = &data[start..end];
-        if rule.spec.min_entropy > 0.0 && shannon_entropy(secret) < rule.spec.min_entropy {
-            return None;
+        let entropy = shannon_entropy(secret);
+        if rule.spec.min_entropy > 0.0 && entropy < rule.spec.min_entropy {
+            return Err(Dropped::Entropy(entropy, rule.spec.min_entropy));
         }
         if rule.spec.placeholders
             && crate::placeholders::Placeholders::get().matches(&String::from_utf8_lossy(secret))
         {
-            return None;
+            return Err(Dropped::Placeholder);
         }
         let verdict = match rule.spec.validate {
-            Some(v) => v.check(
-                secret,
-                &data[match_start..start],
-                &data[end..match_end],
-                rule.spec.severity,
-                &self.ctx,
-            )?,
+            Some(v) => v
+                .check(
+                    secret,
+                    &data[match_start..start],
+                    &data[end..match_end],
+                    rule.spec.severity,
+                    &self.ctx,
+                )
+                .ok_or(Dropped::Validator(v))?,
             None => Verdict::default(),
         };
         let line = line_around(data, start, end);
         if rule.allow.allows(rule.id(), secret, line) {
-            return None;
+            return Err(Dropped::RuleAllowlist);
         }
         let suppressed = if self.opts.allow.allows(rule.id(), secret, line) {
             Some(Suppression::Config)
@@ -210,7 +229,7 @@ impl<'r> Matcher<'r> {
             .map(|k| k.len())
             .max()
             .unwrap_or(0);
-        Some(Match {
+        Ok(Match {
             rule: rule_idx,
             start,
             end,
