@@ -244,7 +244,68 @@ for line in [
 ]:
     fl.add(line)
 
+# 8. Assignment shapes the generic rules must read (issue: no noise on real code).
+fl = File("generic/assignments.ts")
+fl.add("// FAKE values for accuracy tests")
+fl.add(f'const vaultToken = "{f.s(B62, 36)}";', "generic")
+fl.add(f'const encryptionKey: string = "{f.s(B62, 40)}";', "generic")
+fl.add(f'const token = process.env.SERVICE_TOKEN || "{f.s(B62, 32)}";', "generic")
+fl = File("generic/assignments.rs")
+fl.add("// FAKE values for accuracy tests")
+fl.add(f'pub const SECRET: &str = "{f.s(B62, 40)}";', "generic")
+fl.add(f'const SIGNING_SECRET: &str = "{f.s("0123456789abcdef", 64)}";', "generic")
+fl = File("generic/app.rb")
+fl.add("# FAKE values for accuracy tests")
+fl.add(f'ENV["API_KEY"] ||= "{f.s(B62, 32)}"', "generic")
+fl = File("generic/web.config")
+fl.add("<!-- FAKE values for accuracy tests -->")
+fl.add("<appSettings>")
+fl.add(f'  <add key="PaymentApiKey" value="{f.s(B62, 32)}" />', "generic")
+fl.add("</appSettings>")
+fl = File("generic/deployment.yaml")
+fl.add("# FAKE values for accuracy tests")
+fl.add("env:")
+fl.add("  - name: DB_PASSWORD")
+fl.add(f'    value: "{f.password()}"', "generic")
+fl = File("generic/settings.py")
+fl.add("# FAKE values for accuracy tests")
+fl.add(f'HEROKU_API_KEY = "{f.s("0123456789abcdef", 8)}-{f.s("0123456789abcdef", 4)}-4{f.s("0123456789abcdef", 3)}-a{f.s("0123456789abcdef", 3)}-{f.s("0123456789abcdef", 12)}"', "generic")
+
+# 9. Real-code shapes that name a secret without holding one: traps.
+fl = File("traps/realcode.rs")
+for line in [
+    'formatter.field("match_token", &self.match_token);',
+    "let private_key = Rsa::generate(2048)?;",
+    "let public_key: PublicKey = PublicKey { n, e };",
+    "let tasks_by_key: HashMap<u64, Task> = HashMap::with_capacity(capacity);",
+    "let target_key = ConfigKey::from_str(prefix);",
+    'pub const ID_EC_PUBLIC_KEY: crate::ObjectIdentifier = crate::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");',
+]:
+    fl.add(line)
+fl = File("traps/realcode.ts")
+for line in [
+    'import { a_Key, b_Key } from "./keys";',
+    "const apiKey: string = config.get(\"apiKey\");",
+    'export const csrfToken = "csrf-token";',
+    "token: ${{ secrets.NPM_TOKEN }}",
+]:
+    fl.add(line)
+fl = File("traps/realcode.env")
+for line in [
+    "ANTHROPIC_API_KEY=anthropic:api-key",
+    "STORAGE_URL=s3://access_key:secret_access_key@minio.local:9000/bucket",
+    "DATABASE_URL=mongodb://mongodb:mongodb@localhost:27017/app",
+    "DB_PASSWORD=YOUR_PASSWORD",
+    "ADMIN_PASSWORD=REPLACE_WITH_PASSWORD",
+    "VAULT_TOKEN=vault:secret/data/app#token",
+    "OP_SECRET=op://vault/item/field",
+]:
+    fl.add(line)
+
 shutil.rmtree(ROOT, ignore_errors=True)
+os.makedirs(ROOT, exist_ok=True)
+with open(os.path.join(ROOT, ".keywarden.yaml"), "w") as out:
+    out.write("# The accuracy corpus measures content rules; file-hygiene rules are tested in tests/it/hygiene.rs.\npacks:\n  hygiene: false\n")
 for path, fobj in files.items():
     full = os.path.join(ROOT, path)
     os.makedirs(os.path.dirname(full), exist_ok=True)
