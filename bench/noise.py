@@ -91,7 +91,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--tools", default="keywarden,gitleaks,betterleaks,kingfisher")
+    ap.add_argument("--extra", action="append", default=[], help="another directory of real code to measure")
     a = ap.parse_args()
+    DATASETS.extend((os.path.basename(os.path.abspath(d)) + " (extra)", [d]) for d in a.extra)
     tools = [t for t in a.tools.split(",") if t == "keywarden" or os.path.exists({"gitleaks": bench.GITLEAKS, "betterleaks": bench.BETTERLEAKS, "kingfisher": bench.KINGFISHER}[t])]
     kinds = keywarden_kinds()
     report = os.path.join(bench.WORK, "noise-report.json")

@@ -32,6 +32,20 @@ const PUBLIC_NAMES: &[&str] = &[
     "publishable",
     "pubkey",
     "pub_key",
+    "s3key",
+    "s3_key",
+    "objectkey",
+    "object_key",
+    "clienttoken",
+    "client_token",
+    "requesttoken",
+    "request_token",
+    "updatetoken",
+    "update_token",
+    "forwardtoken",
+    "backwardtoken",
+    "sequencetoken",
+    "sequence_token",
     "csrf",
     "xsrf",
     "sort_key",
@@ -78,7 +92,7 @@ const DIGEST_NAMES: &[&str] = &[
 ];
 
 /// Names under which a UUID is a credential (Heroku-style API keys, auth tokens).
-const UUID_SECRET_NAMES: &[&str] = &["api", "auth", "token", "secret", "access", "bearer"];
+const UUID_SECRET_NAMES: &[&str] = &["api", "auth", "secret", "access", "bearer"];
 
 /// The secret-sounding name a value was assigned to: the last identifier before it that holds
 /// a secret word (`API_KEY` in `os.getenv("API_KEY", "…")`, `SECRET` in
@@ -97,7 +111,8 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
         return false;
     };
     let name = name_of(before);
-    if PUBLIC_NAMES.iter().any(|p| name.contains(p)) {
+    // A bare `key` (a JSON field, a map entry) says nothing about what the value is.
+    if PUBLIC_NAMES.iter().any(|p| name.contains(p)) || matches!(name.as_str(), "key" | "keys") {
         return false;
     }
     if Placeholders::get().matches(v)
@@ -143,6 +158,7 @@ fn reference(v: &str) -> bool {
     static PROVIDER_REF: OnceLock<Regex> = OnceLock::new();
     v.starts_with(['$', '%', '@', '!', '&', '*'])
         || v.starts_with("#{")
+        || v.starts_with("arn:")
         || v.contains("${")
         || v.contains("{{")
         || re(&PROVIDER_REF, r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_./:-]+$").is_match(v)
@@ -182,8 +198,8 @@ fn identifier_or_words(v: &str) -> bool {
             [A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+  # dotted or :: path
           | [A-Z][A-Z0-9_]+                                             # CONSTANT_NAME
           | [a-z]+(?:[-_.][a-z0-9]+)+                                   # snake, kebab words
-          | [a-z]+(?:[A-Z][a-z]+)+[0-9]*                                # camelCase words
-          | (?:[A-Z][a-z]+)+[0-9]*                                      # PascalCase words
+          | [a-z]+[0-9]*(?:[A-Z][a-z]+[0-9]*)+                          # camelCase words
+          | (?:[A-Z][a-z]+[0-9]*)+                                      # PascalCase words
           | [A-Za-z]+                                                   # one word
         )$",
     );
@@ -248,7 +264,7 @@ mod tests {
 
     #[test]
     fn random_literals_under_secret_names_are_plausible() {
-        assert!(ok("Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1Jg5Sa0Ye", "API_KEY = \""));
+        assert!(ok("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "API_KEY = \""));
         assert!(ok("PfMAGw!lLoZVPYY7L", "DB_PASSWORD = \""));
         assert!(ok(
             "1ea4ff07fe1e33fbc729109a6cb24f350209e6174543265c588f612e60a65d48",
@@ -277,6 +293,7 @@ mod tests {
             ("pk_live_Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1", "publishable_key = \""),
             ("YOUR_PASSWORD", "password = \""),
             ("config/secrets.json", "secret_file_key = \""),
+            ("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "{\"key\": \""),
         ] {
             assert!(!ok(v, before), "{v} after {before}");
         }

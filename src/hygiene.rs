@@ -94,6 +94,9 @@ pub fn check_file(
         let Some(check) = rule.file_check() else {
             continue;
         };
+        if rule.requires_secret() && !holds_secret(&facts.rel, data) {
+            continue;
+        }
         let base = |details| Hit {
             rule,
             path: display.to_string(),
@@ -121,7 +124,7 @@ pub fn check_file(
             }
             // A tracked file's problem is that it is tracked (its own rule); git stores only
             // 644 or 755, so a checkout's mode says nothing. Certificates and public keys never.
-            FileCheck::Permissions if !facts.tracked && holds_secret(&facts.rel, data) => {
+            FileCheck::Permissions if !facts.tracked => {
                 if let Some(mode) = facts.mode.filter(|m| m & 0o077 != 0) {
                     out.push(finding(
                         base(vec![

@@ -72,7 +72,7 @@ mod tests {
             assert!(p.matches(v), "{v}");
         }
         for v in [
-            "Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1Jg5Sa0Ye",
+            "RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG",
             "PfMAGw!lLoZVPYY7L",
             "1ea4ff07fe1e33fbc729109a6cb24f350209e6174543265c588f612e60a65d48",
         ] {

@@ -203,6 +203,10 @@ pub struct FileSpec {
     pub paths: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Only files whose content holds a secret (a private key, a key store, an env file or
+    /// credentials file with a real value): a certificate named `*.pem` is not a key file.
+    #[serde(default)]
+    pub requires_secret: bool,
 }
 
 /// Compiled allowlist shared by rules and the repository config. An entry of `secrets` that
@@ -321,6 +325,7 @@ pub enum Body {
     Content(OnceLock<Regex>),
     File {
         check: FileCheck,
+        requires_secret: bool,
         /// Which repository-relative paths the rule is about.
         files: PathFilter,
     },
@@ -358,6 +363,7 @@ impl Rule {
         let body = match &spec.file {
             Some(f) => Body::File {
                 check: f.check,
+                requires_secret: f.requires_secret,
                 files: PathFilter::compile(
                     &PathsSpec {
                         include: anywhere(&f.paths),
@@ -390,6 +396,17 @@ impl Rule {
             Body::File { check, .. } => Some(*check),
             Body::Content(_) => None,
         }
+    }
+
+    /// A file rule that applies only to files holding a secret.
+    pub fn requires_secret(&self) -> bool {
+        matches!(
+            self.body,
+            Body::File {
+                requires_secret: true,
+                ..
+            }
+        )
     }
 
     /// True for a file rule whose globs cover this repository-relative path.

@@ -124,7 +124,17 @@ fn example_files_with_real_values_and_key_files() {
             "# FAKE\nOPENAI_API_KEY=sk-proj-your-key-here\nINTERNAL_API_TOKEN={generic}\nPORT=3000\nDB_PASSWORD=changeme\n"
         ),
     );
-    write(d, "deploy/server.key", "not really a key, name only\n");
+    // FAKE key material in the PEM shape; a certificate named *.pem holds no secret.
+    write(
+        d,
+        "deploy/server.key",
+        "-----BEGIN PRIVATE KEY-----\nMIIFAKEFAKEFAKE\n-----END PRIVATE KEY-----\n",
+    );
+    write(
+        d,
+        "deploy/chain.pem",
+        "-----BEGIN CERTIFICATE-----\nMIIFAKE\n-----END CERTIFICATE-----\n",
+    );
     write(d, "deploy/id_ed25519.pub", "ssh-ed25519 AAAA fake\n");
     write(d, "deploy/ca.crt", "cert\n");
     chmod(&d.join("deploy/server.key"), 0o600);
@@ -147,8 +157,9 @@ fn example_files_with_real_values_and_key_files() {
         run.stdout
     );
     assert!(
-        !got.iter()
-            .any(|(_, p, _)| p.ends_with(".pub") || p.ends_with(".crt")),
+        !got.iter().any(|(_, p, _)| p.ends_with(".pub")
+            || p.ends_with(".crt")
+            || p.ends_with("chain.pem")),
         "public keys and certificates are fine"
     );
     assert!(
