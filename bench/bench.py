@@ -177,6 +177,17 @@ def accuracy(corpus):
     return rows
 
 
+def history_rows(repo, runs):
+    """keywarden --history, every peer's history scan and the cat-file floor on one repository."""
+    return [
+        bench("keywarden --history", [KW, "scan", "--history", "--quiet", "--format", "json"], runs, cwd=repo),
+        bench("kingfisher", [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS, runs, cwd=repo),
+        bench("gitleaks git", [GITLEAKS, "git", ".", "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"], runs, cwd=repo),
+        bench("betterleaks git", [BETTERLEAKS, "git", ".", "--no-banner", "-s", "--exit-code", "0"], runs, cwd=repo),
+        bench("git cat-file --batch-all-objects (floor)", ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch"], runs, cwd=repo),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -202,27 +213,13 @@ def main():
     size = subprocess.run(["du", "-sh", os.path.join(hist, ".git")], capture_output=True, text=True).stdout.split()[0]
     print(f"\n### History: {a.commits} commits, .git {size}\n")
     hruns = max(1, a.runs // 2)
-    rows = [
-        bench("keywarden --history", [KW, "scan", "--history", "--quiet", "--format", "json"], hruns, cwd=hist),
-        bench("kingfisher", [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS, hruns, cwd=hist),
-        bench("gitleaks git", [GITLEAKS, "git", ".", "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"], hruns, cwd=hist),
-        bench("betterleaks git", [BETTERLEAKS, "git", ".", "--no-banner", "-s", "--exit-code", "0"], hruns, cwd=hist),
-        bench("git cat-file --batch-all-objects (floor)", ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch"], hruns, cwd=hist),
-    ]
-    print(table(rows, base="keywarden --history"))
+    print(table(history_rows(hist, hruns), base="keywarden --history"))
 
     for real in a.real:
         commits = subprocess.run(["git", "rev-list", "--all", "--count"], cwd=real, capture_output=True, text=True).stdout.strip()
         size = subprocess.run(["du", "-sh", os.path.join(real, ".git")], capture_output=True, text=True).stdout.split()[0]
         print(f"\n### History of a real repository: {os.path.basename(os.path.abspath(real))}, {commits} commits, .git {size}\n")
-        rows = [
-            bench("keywarden --history", [KW, "scan", "--history", "--quiet", "--format", "json"], hruns, cwd=real),
-            bench("kingfisher", [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS, hruns, cwd=real),
-            bench("gitleaks git", [GITLEAKS, "git", ".", "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"], hruns, cwd=real),
-            bench("betterleaks git", [BETTERLEAKS, "git", ".", "--no-banner", "-s", "--exit-code", "0"], hruns, cwd=real),
-            bench("git cat-file --batch-all-objects (floor)", ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch"], hruns, cwd=real),
-        ]
-        print(table(rows, base="keywarden --history"))
+        print(table(history_rows(real, hruns), base="keywarden --history"))
 
     # --staged for a 5-file commit in the large repository.
     for i in range(5):
