@@ -31,6 +31,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("database", include_str!("../rules/database.yaml")),
     ("private-key", include_str!("../rules/private-key.yaml")),
     ("tokenomics", include_str!("../rules/tokenomics.yaml")),
+    ("saas", include_str!("../rules/saas.yaml")),
+    ("ai", include_str!("../rules/ai.yaml")),
     ("generic", include_str!("../rules/generic.yaml")),
     ("hygiene", include_str!("../rules/hygiene.yaml")),
     ("trust", include_str!("../rules/trust.yaml")),
