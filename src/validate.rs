@@ -11,7 +11,8 @@ use crate::severity::Severity;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Validator {
-    /// GitHub `gh?_` tokens: the last 6 characters are the base62 CRC-32 of the 30 before them.
+    /// GitHub `gh?_` tokens: the last 6 characters are the base62 CRC-32 of the characters before
+    /// them (30, or 70 in the longer refresh tokens).
     GithubChecksum,
     /// apikee customer key: base62 JSON claims `.` 43-character base62 HMAC.
     ApikeeCustomer,
@@ -181,10 +182,11 @@ fn github_checksum(secret: &[u8]) -> bool {
         return false;
     };
     let body = &secret[us + 1..];
-    if body.len() != 36 {
+    // 36 characters (30 random + 6 checksum), or the longer refresh-token body (70 + 6).
+    if body.len() != 36 && body.len() != 76 {
         return false;
     }
-    let (random, check) = body.split_at(30);
+    let (random, check) = body.split_at(body.len() - 6);
     base62_u32(crc32(random), 6).as_bytes() == check
 }
 
