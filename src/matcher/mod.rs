@@ -98,9 +98,12 @@ impl<'r> Matcher<'r> {
                 }
             }
         }
+        // A DFA, always: the automatic choice falls back to an NFA past 100 keywords, which
+        // made every scan of a large history noticeably slower.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)?;
         let mut ctx = opts.ctx.clone();
         ctx.vendor_prefixes = vendor_prefixes(rules);
