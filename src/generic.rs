@@ -174,10 +174,19 @@ fn pattern_or_format(v: &str) -> bool {
     .any(|p| v.contains(p))
 }
 
-/// A file path or a URL (a URL with a password is the database rule's).
+/// A file path, a URL (a URL with a password is the database rule's), or a name made of
+/// `/`-separated words (`keywarden/secretId/v1`); a random value with a `/` has random segments.
 fn path_or_url(v: &str) -> bool {
     static FILE: OnceLock<Regex> = OnceLock::new();
-    v.contains("://")
+    static VERSION: OnceLock<Regex> = OnceLock::new();
+    let segments_are_words = v.contains('/')
+        && v.split('/').all(|seg| {
+            seg.is_empty()
+                || identifier_or_words(seg)
+                || re(&VERSION, r"^v?[0-9]+(?:\.[0-9]+)*$").is_match(seg)
+        });
+    segments_are_words
+        || v.contains("://")
         || v.starts_with(['/', '~'])
         || v.starts_with("./")
         || v.starts_with("../")
@@ -293,6 +302,10 @@ mod tests {
             ("pk_live_Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1", "publishable_key = \""),
             ("YOUR_PASSWORD", "password = \""),
             ("config/secrets.json", "secret_file_key = \""),
+            (
+                "keywarden/secretId/v1",
+                "pub const FINGERPRINT_KEY: &str = \"",
+            ),
             ("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "{\"key\": \""),
         ] {
             assert!(!ok(v, before), "{v} after {before}");
