@@ -13,7 +13,7 @@ use crate::chunk::Provenance;
 use crate::finding::{Finding, Location};
 use crate::fingerprint::{is_fingerprint, secret_id};
 use crate::matcher::MatchOptions;
-use crate::rules::{PathFilter, compile_regex};
+use crate::rules::{PathFilter, RuleSet, compile_regex};
 use crate::settings::{HeadSide, Named, Rules, Settings};
 use crate::yaml::line_of;
 
@@ -58,7 +58,7 @@ pub fn suppressions_added(
     let mut by_cause: Vec<(Cause, Vec<String>)> = Vec::new();
     for f in reported.iter().filter(|f| f.rule_id != RULE) {
         for l in f.locations.iter().filter(|l| !kept.contains(&key(f, l))) {
-            let c = cause(head, f, l);
+            let c = cause(head, &s.rules.rules, f, l);
             let hidden = format!(
                 "{} at {}:{}{}",
                 f.rule_id,
@@ -117,7 +117,7 @@ fn path_of(n: &Named) -> String {
 }
 
 /// Which entry of the range's config or baseline hides this place.
-fn cause(head: &HeadSide, f: &Finding, l: &Location) -> Cause {
+fn cause(head: &HeadSide, trusted: &RuleSet, f: &Finding, l: &Location) -> Cause {
     let cfg = &head.rules.config;
     let at_config = |needle: &str, what: String| -> Cause {
         match &head.config {
@@ -134,7 +134,10 @@ fn cause(head: &HeadSide, f: &Finding, l: &Location) -> Cause {
         }
     };
     if head.rules.rules.get(&f.rule_id).is_none() {
-        let pack = pack_of(&f.rule_id);
+        // The trusted side reported it, so its rule set knows the rule's pack.
+        let pack = trusted
+            .get(&f.rule_id)
+            .map_or("custom", |r| r.pack.as_str());
         return if cfg.disable.contains(&f.rule_id) {
             at_config(&f.rule_id, format!("disable: {}", f.rule_id))
         } else {
@@ -190,12 +193,4 @@ fn cause(head: &HeadSide, f: &Finding, l: &Location) -> Cause {
         }
     }
     at_config("lines:", "allow.lines".to_string())
-}
-
-/// The pack a built-in rule id belongs to, for naming a `packs:` line.
-fn pack_of(rule_id: &str) -> String {
-    crate::rules::RuleSet::builtin()
-        .ok()
-        .and_then(|set| set.get(rule_id).map(|r| r.pack.clone()))
-        .unwrap_or_else(|| "custom".to_string())
 }
