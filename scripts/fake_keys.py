@@ -119,6 +119,60 @@ class Fakes:
         body = "\n".join(self.s(b64, 64) for _ in range(lines))
         return f"-----BEGIN {label}-----\n{body}\n{self.s(b64, 20)}==\n-----END {label}-----"
 
+    # Providers of the saas, ai and credentials packs (shapes from the rules in rules/*.yaml).
+    def hexs(self, n):
+        return self.s("0123456789abcdef", n)
+
+    def github_refresh(self):
+        body = self.s(B62, 70)
+        return "ghr_" + body + crc_b62(body)
+
+    def slack_app(self):
+        return "xapp-1-A" + self.s(string.ascii_uppercase + string.digits, 10) + "-" + self.s(string.digits, 13) + "-" + self.hexs(64)
+
+    def slack_user(self):
+        return "xoxp-" + self.s(string.digits, 12) + "-" + self.s(string.digits, 12) + "-" + self.s(string.digits, 13) + "-" + self.hexs(32)
+
+    def provider(self, name):
+        """A FAKE key of the named provider (the `provider` of its keywarden rule)."""
+        A = string.ascii_letters + string.digits
+        b64 = A + "+/"
+        shapes = {
+            "GitLab": lambda: self.r.choice(["glpat-", "gldt-", "glrt-"]) + self.s(URLSAFE, 20),
+            "npm": lambda: "npm_" + self.s(A, 36),
+            "PyPI": lambda: "pypi-AgEIcHlwaS5vcmc" + self.s(URLSAFE, 70),
+            "Hugging Face": lambda: "hf_" + self.s(string.ascii_letters, 34),
+            "SendGrid": lambda: "SG." + self.s(URLSAFE, 22) + "." + self.s(URLSAFE, 43),
+            "Docker": lambda: "dckr_pat_" + self.s(URLSAFE, 27),
+            "DigitalOcean": lambda: self.r.choice(["dop_v1_", "doo_v1_"]) + self.hexs(64),
+            "Shopify": lambda: self.r.choice(["shpat_", "shpss_", "shpca_"]) + self.hexs(32),
+            "Linear": lambda: "lin_api_" + self.s(A, 40),
+            "Postman": lambda: "PMAK-" + self.hexs(24) + "-" + self.hexs(34),
+            "New Relic": lambda: "NRAK-" + self.s(string.ascii_uppercase + string.digits, 27),
+            "Doppler": lambda: self.r.choice(["dp.pt.", "dp.st.prd.", "dp.sa."]) + self.s(A, 43),
+            "Grafana": lambda: self.r.choice([lambda: "glsa_" + self.s(A, 32) + "_" + self.hexs(8), lambda: "glc_" + self.s(b64, 60) + "=="])(),
+            "Supabase": lambda: "sbp_" + self.hexs(40),
+            "Fly.io": lambda: "fo1_" + self.s(URLSAFE, 43),
+            "Databricks": lambda: "dapi" + self.hexs(32),
+            "HashiCorp Vault": lambda: "hvs." + self.s(URLSAFE, 90),
+            "HashiCorp": lambda: self.s(A, 14) + ".atlasv1." + self.s(URLSAFE, 67),
+            "Google": lambda: self.r.choice([lambda: "AIza" + self.s(URLSAFE, 35), lambda: "GOCSPX-" + self.s(URLSAFE, 28)])(),
+            "Groq": lambda: "gsk_" + self.s(A, 52),
+            "Replicate": lambda: "r8_" + self.s(A, 37),
+            "Perplexity": lambda: "pplx-" + self.s(A, 48),
+            "xAI": lambda: "xai-" + self.s(A, 80),
+            "OpenRouter": lambda: "sk-or-v1-" + self.hexs(64),
+            "age": lambda: "AGE-SECRET-KEY-1" + self.s("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
+            "Mailchimp": lambda: self.hexs(32) + "-us" + str(self.r.randint(1, 21)),
+            "Mailgun": lambda: "key-" + self.hexs(32),
+            "Square": lambda: self.r.choice([lambda: "EAAA" + self.s(URLSAFE, 60), lambda: "sq0csp-" + self.s(URLSAFE, 43)])(),
+            "Notion": lambda: "ntn_" + self.s(string.digits, 11) + self.s(A, 35),
+            "Atlassian": lambda: "ATATT3xFfGF0" + self.s(URLSAFE, 171) + "=" + self.s("0123456789ABCDEF", 8),
+            "Webhook signing": lambda: "whsec_" + self.s(A, 32),
+            "Azure": lambda: "DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=" + base64.b64encode(self.r.randbytes(64)).decode() + ";EndpointSuffix=core.windows.net",
+        }
+        return shapes[name]()
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)

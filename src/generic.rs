@@ -153,10 +153,10 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
 }
 
 /// A reference to where a secret lives, not the secret: `${VAR}`, `vault:…`, `op://…`,
-/// `arn:aws:…`, `anthropic:api-key`, `secrets.X`.
+/// `arn:aws:…`, `anthropic:api-key`, `secrets.X`, an interpolation (`{cfg.key}` in an f-string).
 fn reference(v: &str) -> bool {
     static PROVIDER_REF: OnceLock<Regex> = OnceLock::new();
-    v.starts_with(['$', '%', '@', '!', '&', '*'])
+    v.starts_with(['$', '%', '@', '!', '&', '*', '{'])
         || v.starts_with("#{")
         || v.starts_with("arn:")
         || v.contains("${")
@@ -262,6 +262,95 @@ pub fn database_password(password: &[u8], before: &[u8], after: &[u8]) -> bool {
         || host.ends_with(".test");
     !(local && user.eq_ignore_ascii_case(pw))
 }
+
+/// Words that stand for a password in documentation, never one in use.
+const DOC_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "mypassword",
+    "mypass",
+    "user",
+    "username",
+    "login",
+    "token",
+    "apikey",
+    "api_key",
+    "foo",
+    "bar",
+    "baz",
+    "foobar",
+    "test",
+    "xxx",
+    "pw",
+    "anonymous",
+    "guest",
+    "none",
+    "null",
+    "empty",
+    "x-oauth-basic",
+];
+
+/// A password found inside a container (a URL, `curl -u`, .netrc, a connection string, base64
+/// Basic credentials): the database-URL judgment, and not a template or variable reference
+/// (`$X`, `%s`, `{user}`, `<pw>`, `[pw]`), a documentation word, or one character repeated.
+pub fn credential_password(password: &[u8], before: &[u8], after: &[u8]) -> bool {
+    let Ok(pw) = std::str::from_utf8(password) else {
+        return false;
+    };
+    let pw = pw.trim_matches(|c| c == '"' || c == '\'' || c == '`');
+    if pw.len() < 3
+        || pw.starts_with(['$', '%', '{', '<', '[', '*', '('])
+        || pw.contains("${")
+        || pw.contains("{{")
+        || DOC_PASSWORDS.iter().any(|w| pw.eq_ignore_ascii_case(w))
+        || pw.bytes().all(|b| b == pw.as_bytes()[0])
+        || snake_case_name(pw)
+    {
+        return false;
+    }
+    let host = String::from_utf8_lossy(after)
+        .trim_start_matches('@')
+        .split([':', '/', '?', ';', '"', '\'', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let documented = |d: &&str| {
+        host == *d || (d.contains('.') && host.strip_suffix(*d).is_some_and(|h| h.ends_with('.')))
+    };
+    if DOC_HOSTS.iter().any(documented) || host.ends_with(".invalid") || host.ends_with(".example")
+    {
+        return false;
+    }
+    database_password(pw.as_bytes(), before, after)
+}
+
+/// `secret_access_key`, `db_password`: a name standing where the value goes.
+fn snake_case_name(v: &str) -> bool {
+    v.contains('_')
+        && !v.starts_with('_')
+        && !v.ends_with('_')
+        && !v.contains("__")
+        && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// Hosts (and their subdomains, for the dotted ones) that only appear in documentation and
+/// tests: RFC 2606 names and stand-ins.
+const DOC_HOSTS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "host",
+    "hostname",
+    "server",
+    "domain.com",
+    "yourdomain.com",
+    "your-domain.com",
+    "mydomain.com",
+    "company.com",
+];
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("chat", include_str!("../rules/chat.yaml")),
     ("database", include_str!("../rules/database.yaml")),
     ("private-key", include_str!("../rules/private-key.yaml")),
+    ("credentials", include_str!("../rules/credentials.yaml")),
     ("tokenomics", include_str!("../rules/tokenomics.yaml")),
     ("saas", include_str!("../rules/saas.yaml")),
     ("ai", include_str!("../rules/ai.yaml")),
@@ -308,6 +309,16 @@ impl PathFilter {
             None => true,
         }
     }
+}
+
+/// The secret a match captured: the group `secret`, or for a pattern with alternatives the first
+/// of `secret2` … `secret6` that took part (the regex crate allows a name once).
+pub fn secret_group<'h>(caps: &regex::bytes::Captures<'h>) -> Option<regex::bytes::Match<'h>> {
+    [
+        "secret", "secret2", "secret3", "secret4", "secret5", "secret6",
+    ]
+    .iter()
+    .find_map(|n| caps.name(n))
 }
 
 pub fn compile_regex(pattern: &str) -> Result<Regex> {

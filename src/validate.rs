@@ -26,6 +26,12 @@ pub enum Validator {
     /// A connection URL's password: not a placeholder, and not the user name again
     /// (`postgres:postgres@localhost`).
     DatabaseUrl,
+    /// A password inside a container (a URL, `curl -u`, .netrc, a connection string): not a
+    /// placeholder, a template or variable reference, a documentation word, or the user name.
+    CredentialPassword,
+    /// Base64 `user:password` (HTTP Basic, Docker `auth`, .npmrc `_auth`): decoded, its password
+    /// is judged like `credential-password`.
+    BasicAuth,
 }
 
 /// What a validator learned about a candidate.
@@ -55,7 +61,13 @@ impl Validator {
     /// True for validators that prove a candidate is a real key (a checksum, a signed
     /// payload): such a match beats an unvalidated one at the same place. Filters do not.
     pub fn proves_key(self) -> bool {
-        !matches!(self, Validator::GenericValue | Validator::DatabaseUrl)
+        !matches!(
+            self,
+            Validator::GenericValue
+                | Validator::DatabaseUrl
+                | Validator::CredentialPassword
+                | Validator::BasicAuth
+        )
     }
 
     /// `None` when the candidate is not a key. `before` and `after` are the rest of the
@@ -76,6 +88,10 @@ impl Validator {
             Validator::DatabaseUrl => {
                 crate::generic::database_password(secret, before, after).then(Verdict::default)
             }
+            Validator::CredentialPassword => {
+                crate::generic::credential_password(secret, before, after).then(Verdict::default)
+            }
+            Validator::BasicAuth => basic_auth(secret),
             Validator::GithubChecksum => github_checksum(secret).then(Verdict::default),
             Validator::ApikeePlatform => apikee_platform(secret).then(Verdict::default),
             Validator::ApikeeCustomer => {
@@ -93,6 +109,34 @@ impl Validator {
             }
         }
     }
+}
+
+/// Base64 `user:password` whose password is a real one; the user is shown.
+fn basic_auth(secret: &[u8]) -> Option<Verdict> {
+    let text = crate::decode::base64_decode(
+        secret
+            .strip_suffix(b"==")
+            .or(secret.strip_suffix(b"="))
+            .unwrap_or(secret),
+    )?;
+    if !crate::decode::looks_like_text(&text) {
+        return None;
+    }
+    let colon = memchr::memchr(b':', &text)?;
+    let (user, password) = (&text[..colon], &text[colon + 1..]);
+    if password.len() < 3 || user.is_empty() {
+        return None;
+    }
+    let mut before = b"basic://".to_vec();
+    before.extend_from_slice(user);
+    before.push(b':');
+    if !crate::generic::credential_password(password, &before, b"") {
+        return None;
+    }
+    Some(Verdict {
+        details: vec![("user".into(), String::from_utf8_lossy(user).into_owned())],
+        ..Verdict::default()
+    })
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

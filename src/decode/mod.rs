@@ -8,10 +8,21 @@
 
 use crate::chunk::{Chunk, LineCounter, Provenance};
 
+mod archive;
+mod base64;
+mod json;
 mod utf16;
 
+pub use self::base64::{decode_std as base64_decode, looks_like_text};
+
 /// Every codec, tried in this order on every chunk.
-const CODECS: &[&dyn Codec] = &[&utf16::Utf16];
+const CODECS: &[&dyn Codec] = &[
+    &utf16::Utf16,
+    &archive::Gzip,
+    &archive::Zip,
+    &base64::Base64,
+    &json::JsonEscape,
+];
 
 /// What one codec decoded from one chunk.
 pub struct Decoded {
@@ -19,6 +30,9 @@ pub struct Decoded {
     /// Byte offset in the parent where the encoded text starts; `None` when the whole parent
     /// was transcoded (then lines map one to one, and the parent is not scanned itself).
     pub at: Option<usize>,
+    /// The block's own name, when it has one (an archive member): reports show
+    /// `parent!name`.
+    pub path: Option<String>,
 }
 
 /// A `Chunk → Chunk` transform.
@@ -80,7 +94,10 @@ fn expand_into(
                 d.at.map(|offset| LineCounter::default().locate(&chunk.bytes, offset));
             children.push(Chunk {
                 bytes: d.bytes,
-                path: chunk.path.clone(),
+                path: match &d.path {
+                    Some(member) => format!("{}!{member}", chunk.path),
+                    None => chunk.path.clone(),
+                },
                 provenance: Provenance::Decoded {
                     codec: codec.name(),
                     parent: Box::new(chunk.provenance.clone()),

@@ -34,6 +34,7 @@ impl Codec for Utf16 {
         vec![Decoded {
             bytes: text.into_bytes(),
             at: None,
+            path: None,
         }]
     }
 }

@@ -167,7 +167,9 @@ impl<'r> Matcher<'r> {
                 break;
             };
             let whole = caps.get(0).expect("group 0 always participates");
-            let Some(g) = caps.name("secret") else { break };
+            let Some(g) = crate::rules::secret_group(&caps) else {
+                break;
+            };
             pos = g.end().max(whole.start() + 1);
             if g.start() == g.end() {
                 continue;

@@ -32,7 +32,9 @@ impl Matcher<'_> {
             let mut pos = 0;
             while let Some(caps) = re.captures_at(data, pos) {
                 let whole = caps.get(0).expect("group 0");
-                let Some(g) = caps.name("secret") else { break };
+                let Some(g) = crate::rules::secret_group(&caps) else {
+                    break;
+                };
                 pos = g.end().max(whole.start() + 1);
                 if g.start() >= hi {
                     break;

@@ -25,6 +25,48 @@ pub fn keep_most_specific(found: &mut Vec<Finding>) {
     found.retain(|f| !competes(f) || best.get(&at(f)) == Some(&f.precedence));
 }
 
+/// A secret found both in a chunk and in a block decoded from it (a JSON line unescaped, the
+/// same value in plain and in base64 on one line) is one finding: at each path and line, keep
+/// one finding per secret (compared with JSON's `\/` undone), the most specific, and of equals
+/// the one outside any encoding (chunks come parent first).
+pub fn drop_decoded_duplicates(found: &mut Vec<Finding>) {
+    let decoded = |f: &Finding| !f.primary().provenance.codecs().is_empty();
+    if found.len() < 2 || !found.iter().any(decoded) {
+        return;
+    }
+    let key = |f: &Finding| {
+        let l = f.primary();
+        let s = f.secret.as_ref().map(|s| s.expose().replace("\\/", "/"));
+        (l.path.clone(), l.line, s)
+    };
+    let mut same: HashMap<(String, usize, Option<String>), Vec<usize>> = HashMap::new();
+    for (i, f) in found.iter().enumerate() {
+        if f.secret.is_some() {
+            same.entry(key(f)).or_default().push(i);
+        }
+    }
+    let mut drop = vec![false; found.len()];
+    for group in same.values().filter(|g| g.len() > 1) {
+        for &i in group {
+            let (fi, di) = (&found[i], decoded(&found[i]));
+            // Beaten by a more specific finding from another encoding level, or a decoded
+            // copy of an equal one met earlier (the parent comes first).
+            drop[i] = group.iter().any(|&j| {
+                let fj = &found[j];
+                j != i
+                    && decoded(fj) != di
+                    && (fj.precedence > fi.precedence || (fj.precedence == fi.precedence && di))
+                    || (j < i && di && decoded(fj) && fj.precedence >= fi.precedence)
+            });
+        }
+    }
+    let mut i = 0;
+    found.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+}
+
 /// One finding per rule and secret (file findings: per rule and file), with every location,
 /// sorted by their first location.
 pub fn group(found: Vec<Finding>) -> Vec<Finding> {

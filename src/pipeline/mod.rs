@@ -202,6 +202,7 @@ pub(crate) fn scan_item(read: Read, matcher: &Matcher, opts: &Options) -> (Vec<F
             found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
         }
     }
+    group::drop_decoded_duplicates(&mut found);
     group::keep_most_specific(&mut found);
     (found, stats)
 }

@@ -29,12 +29,15 @@ fn recall_and_precision_per_family_on_the_labelled_corpus() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["provider"].as_str().unwrap().to_string(),
-            )
+        .flat_map(|f| {
+            let provider = f["provider"].as_str().unwrap().to_string();
+            f["locations"].as_array().unwrap().iter().map(move |l| {
+                (
+                    l["path"].as_str().unwrap().to_string(),
+                    l["line"].as_u64().unwrap(),
+                    provider.clone(),
+                )
+            })
         })
         .collect();
     let mut table: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new(); // (tp, labels, found)

@@ -1,0 +1,175 @@
+//! Base64 blocks inside text: a Kubernetes Secret's `data:` values, a kubeconfig's
+//! `client-key-data`, a base64 PEM in an environment variable. A run of at least `MIN_RUN`
+//! base64 characters that decodes to text is scanned as a block of its own, anchored at the
+//! line where the encoded text starts. Runs that decode to binary (hashes, images, random
+//! keys) are dropped after their first bytes.
+
+use super::{Codec, Decoded};
+
+pub struct Base64;
+
+/// The shortest run worth decoding: 24 bytes of text, less than any key we look for in base64.
+const MIN_RUN: usize = 32;
+/// Decoded text shorter than this cannot hold a key.
+const MIN_TEXT: usize = 16;
+
+const INVALID: u8 = 0xFF;
+
+const fn table() -> [u8; 256] {
+    let mut t = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+}
+
+static VALUE: [u8; 256] = table();
+
+fn is_b64(b: u8) -> bool {
+    VALUE[b as usize] != INVALID
+}
+
+/// Decode standard base64 without padding (the run excludes `=`); trailing bits that do not
+/// fill a byte are ignored.
+pub fn decode_std(run: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(run.len() / 4 * 3 + 2);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &c in run {
+        let v = VALUE[c as usize];
+        if v == INVALID {
+            return None;
+        }
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Text a key could hang in: printable ASCII, whitespace and UTF-8, with at most 1 in 20 bytes
+/// outside that.
+pub fn looks_like_text(bytes: &[u8]) -> bool {
+    let odd = bytes
+        .iter()
+        .filter(|&&b| {
+            !(b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7F).contains(&b) || b >= 0x80)
+        })
+        .count();
+    odd * 20 <= bytes.len() && std::str::from_utf8(bytes).is_ok()
+}
+
+fn judge(run: &[u8]) -> Option<Vec<u8>> {
+    // Hex digests and decimal ids are base64 characters too; they never decode to text.
+    if run.iter().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    // The first 64 characters decide cheaply before the whole run is decoded.
+    let head = decode_std(&run[..run.len().min(64) & !3])?;
+    if !looks_like_text(&head) {
+        return None;
+    }
+    let text = decode_std(run)?;
+    (text.len() >= MIN_TEXT && looks_like_text(&text)).then_some(text)
+}
+
+impl Codec for Base64 {
+    fn name(&self) -> &'static str {
+        "base64"
+    }
+
+    fn decode(&self, data: &[u8]) -> Vec<Decoded> {
+        let mut out = Vec::new();
+        let n = data.len();
+        let mut i = 0;
+        // A run of MIN_RUN characters starting anywhere in [i, i + MIN_RUN) covers the probe
+        // at i + MIN_RUN - 1; when the probe is not base64, skip past it. Text is full of
+        // separators, so most probes skip MIN_RUN bytes at once.
+        while i + MIN_RUN <= n {
+            let probe = i + MIN_RUN - 1;
+            if !is_b64(data[probe]) {
+                i = probe + 1;
+                continue;
+            }
+            let mut s = probe;
+            while s > i && is_b64(data[s - 1]) {
+                s -= 1;
+            }
+            let mut e = probe + 1;
+            while e < n && is_b64(data[e]) {
+                e += 1;
+            }
+            // A run glued to a word character or a URL-safe base64 character is part of a
+            // larger token (a key with `-` or `_`), not a base64 block.
+            let glued = |b: u8| b == b'-' || b == b'_' || b == b'.' || b == b'%' || b == b'\\';
+            let starts_clean = s == 0 || !glued(data[s - 1]);
+            let ends_clean = e == n || !glued(data[e]);
+            if e - s >= MIN_RUN && starts_clean && ends_clean {
+                if let Some(text) = judge(&data[s..e]) {
+                    out.push(Decoded {
+                        bytes: text,
+                        at: Some(s),
+                        path: None,
+                    });
+                }
+            }
+            i = e + 1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let n = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
+            for k in 0..=c.len() {
+                out.push(A[(n >> (18 - 6 * k)) as usize & 63] as char);
+            }
+        }
+        while out.len() % 4 != 0 {
+            out.push('=');
+        }
+        out
+    }
+
+    #[test]
+    fn decodes_a_text_block_and_anchors_it() {
+        let text_in = "OPENAI_API_KEY=FAKE-value-for-a-base64-test";
+        let text = format!("data:\n  env: {}\n", b64(text_in));
+        let got = Base64.decode(text.as_bytes());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].bytes, text_in.as_bytes());
+        assert_eq!(got[0].at, text.find(&b64(text_in)));
+    }
+
+    #[test]
+    fn binary_hex_and_glued_runs_are_not_decoded() {
+        let random = "wJalrXUtnFEMIK7MDENGbPxRfiCYzzzzzzzzz9a8b7c6d5e4f3g2h1i0";
+        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let glued = format!("sk-proj-{}", b64("this is readable text but part of a key"));
+        for s in [random, hex, glued.as_str()] {
+            assert!(Base64.decode(s.as_bytes()).is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn short_runs_are_skipped() {
+        assert!(Base64.decode(b64("short text").as_bytes()).is_empty());
+    }
+}
