@@ -7,6 +7,7 @@ mod accuracy;
 mod action;
 mod cli;
 mod config;
+mod containers;
 mod git;
 mod history;
 mod hooks;
