@@ -115,6 +115,18 @@ pub struct ScanArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report in FORMAT to FILE, from the same scan (repeatable):
+    /// `--report sarif=out.sarif --report markdown=summary.md --report github=annotations.txt`.
+    /// FILE `-` is stdout.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+
+    /// SARIF `runAutomationDetails` category, so uploads of different scans (modes, paths of a
+    /// monorepo) never replace each other in code scanning. Default: `keywarden` for tree and
+    /// range scans, `keywarden-history` for history scans.
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+
     /// Print secrets in full. Off by default: every output is redacted.
     #[arg(long)]
     pub show_secrets: bool,
@@ -224,4 +236,17 @@ pub struct FixArgs {
     pub force: bool,
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+/// `FORMAT=FILE` for `--report`.
+fn parse_report(v: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = v
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE (e.g. sarif=out.sarif), got `{v}`"))?;
+    let format = <Format as clap::ValueEnum>::from_str(format, true)
+        .map_err(|_| format!("unknown format `{format}` (text, json, sarif, github, markdown)"))?;
+    if file.is_empty() {
+        return Err(format!("`{v}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }

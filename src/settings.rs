@@ -110,6 +110,10 @@ pub struct Settings {
     pub walk: WalkOptions,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// More reports from the same scan (`--report FORMAT=FILE`).
+    pub reports: Vec<(Format, PathBuf)>,
+    /// SARIF automation category (`--sarif-category`).
+    pub sarif_category: Option<String>,
     pub color: bool,
     pub show_secrets: bool,
     /// A progress line on stderr (a terminal, and not `--quiet`).
@@ -321,6 +325,8 @@ impl Settings {
             path_filter,
             format: args.format,
             output: args.output.clone(),
+            reports: args.report.clone(),
+            sarif_category: args.sarif_category.clone(),
             color,
             show_secrets: args.show_secrets,
             progress: !args.quiet && std::io::stderr().is_terminal(),

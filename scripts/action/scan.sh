@@ -51,18 +51,35 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   read -r -a extra <<< "$INPUT_ARGS"
 fi
 sarif="${INPUT_SARIF_FILE:-keywarden.sarif}"
+category="${INPUT_CATEGORY:-}"
+[ -n "$category" ] || category="keywarden/$mode"
+annotations=$(mktemp)
+summary="${GITHUB_STEP_SUMMARY:-$(mktemp)}"
+summary_part=$(mktemp)
+
+# On a push to the default branch, code scanning should show the state of the branch (an
+# alert closes only when the secret is really gone from it), so the SARIF is a tree scan; the
+# pushed range still decides pass or fail and the annotations.
+tree_sarif=false
+if [ "$mode" = push ] && [ -n "${DEFAULT_BRANCH:-}" ] && [ "${GITHUB_REF:-}" = "refs/heads/$DEFAULT_BRANCH" ]; then
+  tree_sarif=true
+fi
+reports=(--report "github=$annotations" --report "markdown=$summary_part")
+$tree_sarif || reports+=(--report "sarif=$sarif")
 
 echo "keywarden ${target[*]} ${extra[*]}"
-keywarden "${target[@]}" "${extra[@]}" --quiet --format sarif --output "$sarif"
+# One scan writes every output: the text below, annotations, the job summary and the SARIF.
+keywarden "${target[@]}" "${extra[@]}" --quiet --format text --color always \
+  --sarif-category "$category" "${reports[@]}"
 code=$?
 [ "$code" -ge 2 ] && exit 2
-annotations=$(keywarden "${target[@]}" "${extra[@]}" --quiet --format github)
-[ -n "$annotations" ] && echo "$annotations"
-count=$(printf '%s' "$annotations" | grep -c '^::' || true)
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-  keywarden "${target[@]}" "${extra[@]}" --quiet --format markdown >> "$GITHUB_STEP_SUMMARY"
+cat "$annotations"
+count=$(grep -c '^::' "$annotations" || true)
+cat "$summary_part" >> "$summary"
+if $tree_sarif; then
+  echo "keywarden scan . (the state of $DEFAULT_BRANCH, for code scanning)"
+  keywarden scan . "${extra[@]}" --quiet --format sarif --output "$sarif" --sarif-category "$category" || [ $? -eq 1 ] || exit 2
 fi
-keywarden "${target[@]}" "${extra[@]}" --quiet --format text --color always || true
 {
   echo "findings=$count"
   echo "sarif-file=$sarif"

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::baseline::Baseline;
 use crate::cli::ScanArgs;
@@ -39,7 +39,7 @@ fn collect_with(
     let set = &rules.rules;
     let matcher = Matcher::new(set, match_opts)?;
     let opts = pipeline::Options {
-        line_hashes: s.format == Format::Sarif,
+        line_hashes: s.format == Format::Sarif || s.reports.iter().any(|r| r.0 == Format::Sarif),
         progress: s.progress,
         decode: Limits::default(),
     };
@@ -275,7 +275,23 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         show_secrets: s.show_secrets,
         mode: &s.mode,
         root: s.root.clone(),
+        category: s.sarif_category.clone(),
     };
+    // Every extra report from the same findings: one scan writes SARIF, annotations, the job
+    // summary and the text a person reads.
+    for (format, path) in &s.reports {
+        let mut buf = Vec::new();
+        format.reporter(false).write(&report, &mut buf)?;
+        if path.as_os_str() == "-" {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        } else {
+            crate::fsutil::atomic_write(path, &buf, None)
+                .with_context(|| format!("writing the {format:?} report to {}", path.display()))?;
+        }
+    }
     let reporter = s.format.reporter(s.color);
     match &s.output {
         Some(path) => {

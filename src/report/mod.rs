@@ -56,6 +56,8 @@ pub struct Report<'a> {
     pub mode: &'a ScanMode,
     /// Repository root (or scanned directory) that SARIF URIs are relative to.
     pub root: PathBuf,
+    /// SARIF automation category (`--sarif-category`); `None` for the default.
+    pub category: Option<String>,
 }
 
 impl Report<'_> {

@@ -107,16 +107,27 @@ fn rule_descriptor(rule: &Rule) -> ReportingDescriptor {
             markdown.push_str(&format!("- {r}\n"));
         }
     }
-    let mut tags = vec!["security".to_string(), "secret".to_string()];
-    let provider = if rule.spec.provider.is_empty() {
-        rule.pack.clone()
+    // Code scanning shows CWE tags as such and filters on tags, which must not hold spaces.
+    let mut tags = vec![
+        "security".to_string(),
+        "secret".to_string(),
+        "external/cwe/cwe-798".to_string(),
+    ];
+    let provider = tag_of(if rule.spec.provider.is_empty() {
+        &rule.pack
     } else {
-        rule.spec.provider.to_ascii_lowercase()
-    };
+        &rule.spec.provider
+    });
     if !tags.contains(&provider) {
         tags.push(provider);
     }
     tags.truncate(10);
+    let help_uri = rule
+        .spec
+        .references
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("{}#rules", env!("CARGO_PKG_REPOSITORY")));
     let name: String = rule
         .spec
         .name
@@ -142,6 +153,7 @@ fn rule_descriptor(rule: &Rule) -> ReportingDescriptor {
         .short_description(message(rule.spec.name.clone(), None))
         .full_description(message(full, None))
         .help(message(text, Some(markdown)))
+        .help_uri(help_uri)
         .default_configuration(
             ReportingConfiguration::builder()
                 .level(json!(level(rule.spec.severity)))
@@ -149,6 +161,15 @@ fn rule_descriptor(rule: &Rule) -> ReportingDescriptor {
         )
         .properties(bag(Some(tags), props))
         .build()
+}
+
+/// A tag without spaces: `New Relic` → `new-relic`.
+fn tag_of(name: &str) -> String {
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn capitalize(w: &str) -> String {
@@ -181,6 +202,20 @@ fn relative_to_root(l: &Location, root: &Path) -> String {
     abs.strip_prefix(root)
         .map(|r| r.to_string_lossy().into_owned())
         .unwrap_or_else(|_| l.path.clone())
+}
+
+/// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/commit/SHA` when running in GitHub Actions.
+fn commit_url(sha: &str) -> Option<String> {
+    let server = std::env::var("GITHUB_SERVER_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    let repo = std::env::var("GITHUB_REPOSITORY")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    Some(format!(
+        "{}/{repo}/commit/{sha}",
+        server.trim_end_matches('/')
+    ))
 }
 
 /// One result per location: code scanning shows a result at one place.
@@ -220,7 +255,16 @@ fn result(f: &Finding, l: &Location, report: &Report, rule_index: usize) -> Sari
         ),
     };
     if let Some(h) = &f.history {
-        text.push_str(&format!(" First committed in {}.", h.commit));
+        text.push_str(&format!(" First committed in {}", h.commit));
+        // Code scanning links a result to the file at the analysed commit; a file that is gone
+        // there needs the commit that has it.
+        match commit_url(&h.commit) {
+            Some(url) if !h.in_head => {
+                text.push_str(&format!(" ({url}); the file is not in HEAD."))
+            }
+            _ if !h.in_head => text.push_str("; the file is not in HEAD."),
+            _ => text.push('.'),
+        }
     }
     let region = Region::builder()
         .start_line(l.line as i64)
@@ -285,10 +329,12 @@ impl Reporter for Sarif {
             "file://{}/",
             uri_of(report.root.to_string_lossy().trim_end_matches('/'))
         );
-        let category = if matches!(report.mode, ScanMode::History { .. }) {
-            "keywarden-history/"
-        } else {
-            "keywarden/"
+        let category = match &report.category {
+            Some(c) => format!("{}/", c.trim_end_matches('/')),
+            None if matches!(report.mode, ScanMode::History { .. }) => {
+                "keywarden-history/".to_string()
+            }
+            None => "keywarden/".to_string(),
         };
         let driver = ToolComponent::builder()
             .name("keywarden")
@@ -323,5 +369,12 @@ mod tests {
     #[test]
     fn uris_are_percent_encoded_relative_paths() {
         assert_eq!(uri_of("src/a b/ü.py"), "src/a%20b/%C3%BC.py");
+    }
+
+    #[test]
+    fn tags_hold_no_spaces() {
+        assert_eq!(tag_of("New Relic"), "new-relic");
+        assert_eq!(tag_of("Fly.io"), "fly.io");
+        assert_eq!(tag_of("HTTP basic auth"), "http-basic-auth");
     }
 }

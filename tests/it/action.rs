@@ -71,8 +71,15 @@ fn workflows_lint_clean() {
 }
 
 fn act(repo: &Path, home: &Path, event: &Path, sarif_out: &Path) -> Run {
-    Command::new(tool("act"))
-        .args(["pull_request", "-e"])
+    act_env(repo, home, event, sarif_out, &[])
+}
+
+fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[String]) -> Run {
+    let mut cmd = Command::new(tool("act"));
+    for e in env {
+        cmd.arg("--env").arg(e);
+    }
+    cmd.args(["pull_request", "-e"])
         .arg(event)
         .arg("--env")
         .arg(format!("KW_TEST_OUT={}", sarif_out.display()))
@@ -108,7 +115,10 @@ fn act(repo: &Path, home: &Path, event: &Path, sarif_out: &Path) -> Run {
         .into()
 }
 
-const WORKFLOW: &str = r#"name: selftest
+/// The workflow under test; `with` adds inputs of the action (indented under `with:`).
+fn workflow(with: &str) -> String {
+    format!(
+        r#"name: selftest
 on: pull_request
 jobs:
   scan:
@@ -121,19 +131,25 @@ jobs:
         id: kw
         with:
           sarif-file: out.sarif
-      - if: always()
+{with}      - if: always()
         run: |
-          echo "reported findings=${{ steps.kw.outputs.findings }}"
+          echo "reported findings=${{{{ steps.kw.outputs.findings }}}}"
           cp out.sarif "$KW_TEST_OUT"
-"#;
+"#
+    )
+}
 
 /// A clone of this repository (so `uses: ./` is this action) with a pull-request branch.
 fn pr_repo(dir: &Path, add: &[(&str, &str)]) -> (PathBuf, PathBuf) {
+    pr_repo_with(dir, add, "")
+}
+
+fn pr_repo_with(dir: &Path, add: &[(&str, &str)], with: &str) -> (PathBuf, PathBuf) {
     let repo = dir.join("repo");
     git(dir, &["clone", "-q", root().to_str().unwrap(), "repo"]);
     git(&repo, &["config", "user.email", "author@example.com"]);
     git(&repo, &["config", "user.name", "Test Author"]);
-    write(&repo, ".github/workflows/selftest.yml", WORKFLOW);
+    write(&repo, ".github/workflows/selftest.yml", &workflow(with));
     let base = commit_all(&repo, "workflow", 1_700_000_000);
     git(&repo, &["checkout", "-q", "-b", "pr"]);
     for (path, content) in add {
@@ -152,32 +168,173 @@ fn pr_repo(dir: &Path, add: &[(&str, &str)]) -> (PathBuf, PathBuf) {
     (repo, event)
 }
 
+/// A fake release of keywarden `version` served over HTTP from 127.0.0.1: the archive this
+/// runner's target would download, holding a wrapper that logs each invocation to
+/// `$KW_INVOCATIONS` and runs the binary under test, and a SHA256SUMS (`tamper`: a wrong one).
+struct FakeRelease {
+    url: String,
+    server: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for FakeRelease {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn fake_release(version: &str, tamper: bool) -> FakeRelease {
+    let dir = tempdir();
+    let target = match std::env::consts::ARCH {
+        "aarch64" => "aarch64-unknown-linux-musl",
+        _ => "x86_64-unknown-linux-musl",
+    };
+    let stem = format!("keywarden-{version}-{target}");
+    let stage = dir.path().join(&stem);
+    std::fs::create_dir_all(&stage).unwrap();
+    let wrapper = stage.join("keywarden");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"${{KW_INVOCATIONS:-/dev/null}}\"\nexec '{}' \"$@\"\n",
+            bin().display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rel = dir.path().join(version);
+    std::fs::create_dir_all(&rel).unwrap();
+    let archive = format!("{stem}.tar.gz");
+    let st = Command::new("tar")
+        .arg("-czf")
+        .arg(rel.join(&archive))
+        .arg("-C")
+        .arg(dir.path())
+        .arg(&stem)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let sum = Command::new("sha256sum")
+        .arg(&archive)
+        .current_dir(&rel)
+        .output()
+        .unwrap();
+    let mut sums = String::from_utf8(sum.stdout).unwrap();
+    if tamper {
+        sums = format!("{}{}", "0".repeat(64), &sums[64..]);
+    }
+    std::fs::write(rel.join("SHA256SUMS"), sums).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new(python())
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    FakeRelease {
+        url: format!("http://127.0.0.1:{port}"),
+        server,
+        _dir: dir,
+    }
+}
+
 #[test]
-fn action_fails_a_pull_request_that_adds_a_key_and_passes_a_clean_one() {
+fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_key() {
     let home = tempdir();
+    let release = fake_release("v0.0.1", false);
+    let with = format!(
+        "          version: v0.0.1\n          release-url: {}\n",
+        release.url
+    );
     let mut f = Fakes::new(50);
     let key = f.github();
     let leaky = tempdir();
-    let (repo, event) = pr_repo(
+    let (repo, event) = pr_repo_with(
         leaky.path(),
         &[("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))],
+        &with,
     );
     let sarif = leaky.path().join("out.sarif");
-    let run = act(&repo, home.path(), &event, &sarif);
+    let log = leaky.path().join("invocations.log");
+    let run = act_env(
+        &repo,
+        home.path(),
+        &event,
+        &sarif,
+        &[format!("KW_INVOCATIONS={}", log.display())],
+    );
     assert_ne!(run.code, 0, "the job fails: {}", run.all());
     let all = run.all();
+    assert!(
+        all.contains("checksum verified"),
+        "installed from the release: {all}"
+    );
+    assert!(
+        !all.contains("Building keywarden"),
+        "nothing compiled: {all}"
+    );
     assert!(all.contains("Job failed"), "{all}");
     assert!(all.contains("config/leak.yml:2"), "{all}");
+    assert!(all.contains("::error"), "annotations printed: {all}");
     assert!(all.contains("reported findings=1"), "{all}");
     assert!(!all.contains(&key), "the action never prints the secret");
+    let invocations = std::fs::read_to_string(&log).unwrap();
+    let scans: Vec<&str> = invocations
+        .lines()
+        .filter(|l| l.starts_with("scan"))
+        .collect();
+    assert_eq!(
+        scans.len(),
+        1,
+        "one scan writes every output: {invocations}"
+    );
     assert!(sarif.exists(), "SARIF written: {all}");
     assert_valid_sarif(&[&sarif]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "keywarden/pr/");
 
     let clean = tempdir();
-    let (repo, event) = pr_repo(clean.path(), &[]);
+    let (repo, event) = pr_repo_with(clean.path(), &[], &with);
     let run = act(&repo, home.path(), &event, &clean.path().join("out.sarif"));
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.all().contains("Job succeeded"), "{}", run.all());
+}
+
+#[test]
+fn action_refuses_a_release_whose_checksum_does_not_match() {
+    let home = tempdir();
+    let release = fake_release("v0.0.2", true);
+    let with = format!(
+        "          version: v0.0.2\n          release-url: {}\n",
+        release.url
+    );
+    let dir = tempdir();
+    let (repo, event) = pr_repo_with(dir.path(), &[], &with);
+    let run = act(&repo, home.path(), &event, &dir.path().join("out.sarif"));
+    assert_ne!(run.code, 0, "the job fails: {}", run.all());
+    let all = run.all();
+    assert!(all.contains("checksum mismatch"), "{all}");
+    assert!(all.contains("Refusing to run it"), "{all}");
 }
 
 #[test]
