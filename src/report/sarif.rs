@@ -125,7 +125,8 @@ fn rule_descriptor(rule: &Rule) -> ReportingDescriptor {
     let help_uri = rule
         .spec
         .references
-        .first()
+        .iter()
+        .find(|r| r.starts_with("https://"))
         .cloned()
         .unwrap_or_else(|| format!("{}#rules", env!("CARGO_PKG_REPOSITORY")));
     let name: String = rule

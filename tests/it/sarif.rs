@@ -2,6 +2,7 @@
 //! %SRCROOT%, rules with help and security-severity, GitHub's line hash, no secrets.
 
 use std::collections::HashSet;
+use std::process::Command;
 
 use crate::util::fakes::Fakes;
 use crate::util::*;
@@ -41,6 +42,16 @@ fn check_github_rules(doc: &Value, secrets: &[&str]) {
             tags.len() <= 10
                 && tags.iter().any(|t| t == "security")
                 && tags.iter().any(|t| t == "secret")
+                && tags.iter().any(|t| t == "external/cwe/cwe-798")
+        );
+        assert!(
+            tags.iter().all(|t| !t.as_str().unwrap().contains(' ')),
+            "tags hold no spaces: {tags:?}"
+        );
+        assert!(
+            r["helpUri"].as_str().unwrap().starts_with("https://"),
+            "{}",
+            r["id"]
         );
         assert!(
             r["help"]["markdown"]
@@ -158,5 +169,80 @@ fn history_sarif_has_its_own_category_and_commit_properties() {
             .as_str()
             .unwrap()
             .starts_with("2020-09-13")
+    );
+    assert!(
+        res["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("the file is not in HEAD"),
+        "{}",
+        res["message"]["text"]
+    );
+}
+
+#[test]
+fn one_scan_writes_every_report_and_names_its_category() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let key = Fakes::new(22).github();
+    write(d, "gone.py", &format!("# FAKE\nTOKEN = '{key}'\n"));
+    let commit = commit_all(d, "key", 1_600_000_000);
+    git(d, &["rm", "-q", "gone.py"]);
+    commit_all(d, "remove", 1_600_000_100);
+    let out = tempdir();
+    let o = out.path();
+    let arg = |f: &str, name: &str| format!("{f}={}", o.join(name).display());
+    let run = Command::new(bin())
+        .current_dir(d)
+        .env("GITHUB_SERVER_URL", "https://github.example.net")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .args([
+            "scan",
+            "--history",
+            "--quiet",
+            "--format",
+            "text",
+            "--color",
+            "never",
+        ])
+        .args(["--sarif-category", "keywarden/history"])
+        .args(["--report", &arg("sarif", "r.sarif")])
+        .args(["--report", &arg("json", "r.json")])
+        .args(["--report", &arg("markdown", "r.md")])
+        .args(["--report", &arg("github", "r.txt")])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("gone.py:2"), "text on stdout: {stdout}");
+    for name in ["r.sarif", "r.json", "r.md", "r.txt"] {
+        let text = std::fs::read_to_string(o.join(name)).unwrap();
+        assert!(text.contains("gone.py"), "{name}: {text}");
+        assert!(!text.contains(&key), "{name} leaks the secret");
+    }
+    assert!(
+        std::fs::read_to_string(o.join("r.txt"))
+            .unwrap()
+            .starts_with("::error")
+    );
+    assert_valid_sarif(&[&o.join("r.sarif")]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(o.join("r.sarif")).unwrap()).unwrap();
+    let run0 = &doc["runs"][0];
+    assert_eq!(run0["automationDetails"]["id"], "keywarden/history/");
+    let msg = run0["results"][0]["message"]["text"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "https://github.example.net/acme/app/commit/{commit}"
+        )),
+        "{msg}"
+    );
+    let bad = keywarden(d, &["scan", ".", "--report", "yaml=x"]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+    assert!(
+        bad.stderr.contains("unknown format `yaml`"),
+        "{}",
+        bad.stderr
     );
 }
