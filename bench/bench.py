@@ -108,9 +108,27 @@ def table(rows, base="keywarden"):
     return "\n".join(out)
 
 
+KW_RELEASE = None
+
+
+def release_binary():
+    """Build and unpack the x86_64 static release archive exactly as the release workflow does."""
+    target = "x86_64-unknown-linux-musl"
+    out = subprocess.run(["bash", os.path.join(ROOT, "scripts", "package.sh"), target], capture_output=True, text=True, check=True)
+    archive = os.path.join(ROOT, out.stdout.strip().splitlines()[-1])
+    subprocess.run(["sha256sum", "-c", "--ignore-missing", "SHA256SUMS"], cwd=os.path.dirname(archive), check=True, capture_output=True)
+    dest = os.path.join(WORK, "release")
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    subprocess.run(["tar", "-xzf", archive, "-C", dest], check=True)
+    return glob.glob(os.path.join(dest, "*", "keywarden"))[0]
+
+
 def peers_tree(path):
+    extra = [("keywarden (release musl)", [KW_RELEASE, "scan", path, "--quiet", "--format", "json"])] if KW_RELEASE else []
     return [
         ("keywarden", [KW, "scan", path, "--quiet", "--format", "json"]),
+    ] + extra + [
         ("ripsecrets", [RIPSECRETS, path]),
         ("kingfisher", [KINGFISHER, "scan", path, "--format", "json"] + KF_FLAGS),
         ("gitleaks", [GITLEAKS, "dir", path, "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"]),
@@ -179,8 +197,10 @@ def accuracy(corpus):
 
 def history_rows(repo, runs):
     """keywarden --history, every peer's history scan and the cat-file floor on one repository."""
+    extra = [bench("keywarden --history (release musl)", [KW_RELEASE, "scan", "--history", "--quiet", "--format", "json"], runs, cwd=repo)] if KW_RELEASE else []
     return [
         bench("keywarden --history", [KW, "scan", "--history", "--quiet", "--format", "json"], runs, cwd=repo),
+    ] + extra + [
         bench("kingfisher", [KINGFISHER, "scan", ".", "--format", "json"] + KF_FLAGS, runs, cwd=repo),
         bench("gitleaks git", [GITLEAKS, "git", ".", "--no-banner", "--report-format", "json", "--report-path", os.path.join(WORK, "gl-report.json"), "--exit-code", "0"], runs, cwd=repo),
         bench("betterleaks git", [BETTERLEAKS, "git", ".", "--no-banner", "-s", "--exit-code", "0"], runs, cwd=repo),
@@ -193,6 +213,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--commits", type=int, default=20000)
     ap.add_argument("--accuracy-only", action="store_true", help="only the accuracy table on fixtures/corpus")
+    ap.add_argument("--release-binary", action="store_true", help="also build the static Linux release archive with scripts/package.sh (the release recipe) and time its binary beside the local build")
     ap.add_argument("--real", action="append", default=[], help="a real repository (a `git clone --no-local` of e.g. rust-lang/cargo) to run the history comparison on")
     a = ap.parse_args()
     for tool in (KW, GITLEAKS, KINGFISHER, BETTERLEAKS, RIPSECRETS):
@@ -202,6 +223,9 @@ def main():
     if a.accuracy_only:
         print_accuracy()
         return
+    if a.release_binary:
+        global KW_RELEASE
+        KW_RELEASE = release_binary()
     empty = os.path.join(WORK, "empty")
     os.makedirs(empty, exist_ok=True)
     tree = os.path.join(WORK, "tree")

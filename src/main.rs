@@ -36,6 +36,11 @@ mod yaml;
 
 use clap::Parser;
 
+/// The static Linux build uses mimalloc: musl's allocator serialises the scan's threads.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

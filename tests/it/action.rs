@@ -1,6 +1,8 @@
-//! The GitHub Action: action.yml against GitHub's schema, workflows through actionlint, and the
-//! action end to end under `act` in host mode (offline): a pull request that adds a fake key
-//! fails the job, a clean one passes.
+//! The GitHub Action: action.yml against GitHub's schema, workflows (the release workflow too)
+//! through actionlint, and the action end to end under `act` in host mode: it downloads a fake
+//! release from a local HTTP server (checksum verified, a tampered one refused), runs one scan
+//! that writes every output, fails a pull request that adds a fake key and passes a clean one;
+//! without a release it builds from source.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -58,9 +60,14 @@ fn config_schema_accepts_a_real_config() {
 
 #[test]
 fn workflows_lint_clean() {
+    let mut files = vec![root().join("examples/keywarden-workflow.yml")];
+    for e in std::fs::read_dir(root().join(".github/workflows")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    assert!(files.len() >= 2, "the release workflow is linted too");
     let out = Command::new(tool("actionlint"))
         .arg("-shellcheck=")
-        .arg(root().join("examples/keywarden-workflow.yml"))
+        .args(&files)
         .output()
         .unwrap();
     assert!(

@@ -300,3 +300,112 @@ fn pre_commit_framework_builds_and_runs_the_rust_hook() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.all().contains("k.env:2"), "{}", run.all());
 }
+
+/// The `keywarden-cli` wheel built with maturin (PyPI) from python/keywarden-cli.
+fn build_wheel(out: &Path) {
+    let run: Run = Command::new(python().parent().unwrap().join("maturin"))
+        .args(["build", "--strip", "--out"])
+        .arg(out)
+        .current_dir(repo_root().join("python/keywarden-cli"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+#[test]
+fn the_wheel_puts_keywarden_on_path_and_the_python_hook_needs_no_rust() {
+    // The launcher the python hook installs pins the wheel of this very version.
+    let pin = format!("keywarden-cli=={}", env!("CARGO_PKG_VERSION"));
+    let launcher = std::fs::read_to_string(repo_root().join("pyproject.toml")).unwrap();
+    assert!(launcher.contains(&pin), "pyproject.toml pins {pin}");
+
+    let dir = tempdir();
+    let wheels = dir.path().join("wheels");
+    build_wheel(&wheels);
+
+    // pip install into a fresh venv, offline: the binary lands on the venv's PATH.
+    let venv = dir.path().join("fresh");
+    let st = Command::new(python())
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let wheel = std::fs::read_dir(&wheels)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let run: Run = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--no-index",
+            "--disable-pip-version-check",
+        ])
+        .arg(&wheel)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.all());
+    let version: Run = Command::new(venv.join("bin/keywarden"))
+        .arg("--version")
+        .output()
+        .unwrap()
+        .into();
+    assert!(
+        version.stdout.contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        version.all()
+    );
+    let mut f = Fakes::new(47);
+    let key = f.github();
+    let scanned = dir.path().join("scanned");
+    std::fs::create_dir(&scanned).unwrap();
+    write(&scanned, "app.py", &format!("# FAKE\nTOKEN = '{key}'\n"));
+    let scan: Run = Command::new(venv.join("bin/keywarden"))
+        .args(["scan", "."])
+        .current_dir(&scanned)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(scan.code, 1, "{}", scan.all());
+
+    // pre-commit installs the hook from the wheel; no cargo on PATH and a fresh HOME, so no
+    // Rust toolchain can be used. pip finds the wheel in `wheels` (it is not on PyPI yet).
+    let d = throwaway_repo(dir.path());
+    write(&d, "secrets.py", &format!("# FAKE\nTOKEN = '{key}'\n"));
+    git(&d, &["add", "secrets.py"]);
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let run: Run = Command::new(python().parent().unwrap().join("pre-commit"))
+        .args([
+            "try-repo",
+            repo_root().to_str().unwrap(),
+            "keywarden-python",
+        ])
+        .current_dir(&d)
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/local/bin:/usr/bin:/bin",
+                python().parent().unwrap().display()
+            ),
+        )
+        .env("HOME", &home)
+        .env("PRE_COMMIT_HOME", dir.path().join("cache"))
+        .env("PIP_FIND_LINKS", &wheels)
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.all().contains("secrets.py:2"), "{}", run.all());
+    assert_no_secret(&run, &[&key]);
+}
