@@ -322,7 +322,11 @@ pub fn secret_group<'h>(caps: &regex::bytes::Captures<'h>) -> Option<regex::byte
 }
 
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
+    // ASCII semantics for `\b`, `\s`, `\w` and `(?i)`: secrets and the names around them are
+    // ASCII, and Unicode word boundaries make the lazy DFA give up on the first non-ASCII byte
+    // (falling back to a slower engine), while Unicode case folding grows every `(?i)` rule.
     RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .nest_limit(64)

@@ -98,20 +98,28 @@ impl Codec for Base64 {
                 i = probe + 1;
                 continue;
             }
+            // Walk back from the probe. A non-base64 byte after `i` means the run holding the
+            // probe starts there and is shorter than MIN_RUN so far: probe again MIN_RUN - 1
+            // bytes after its start. Words in code are short, so this touches few bytes.
             let mut s = probe;
             while s > i && is_b64(data[s - 1]) {
                 s -= 1;
             }
+            if s > i {
+                i = s;
+                continue;
+            }
+            // data[i - 1] is not base64 (or i is 0): [i, probe] is a run of MIN_RUN; extend it.
             let mut e = probe + 1;
             while e < n && is_b64(data[e]) {
                 e += 1;
             }
-            // A run glued to a word character or a URL-safe base64 character is part of a
-            // larger token (a key with `-` or `_`), not a base64 block.
+            // A run glued to a URL-safe base64 character or an escape is part of a larger
+            // token (a key with `-` or `_`), not a base64 block.
             let glued = |b: u8| b == b'-' || b == b'_' || b == b'.' || b == b'%' || b == b'\\';
             let starts_clean = s == 0 || !glued(data[s - 1]);
             let ends_clean = e == n || !glued(data[e]);
-            if e - s >= MIN_RUN && starts_clean && ends_clean {
+            if starts_clean && ends_clean {
                 if let Some(text) = judge(&data[s..e]) {
                     out.push(Decoded {
                         bytes: text,
