@@ -300,8 +300,12 @@ pub fn credential_password(password: &[u8], before: &[u8], after: &[u8]) -> bool
     let Ok(pw) = std::str::from_utf8(password) else {
         return false;
     };
-    let pw = pw.trim_matches(|c| c == '"' || c == '\'' || c == '`');
+    // Quotes around it and the punctuation of the sentence or list it sits in are not part of it.
+    let pw = pw
+        .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+        .trim_end_matches([',', ';', '.', ')', ']', '}', '`', '"', '\'']);
     if pw.len() < 3
+        || !pw.bytes().any(|b| b.is_ascii_alphanumeric())
         || pw.starts_with(['$', '%', '{', '<', '[', '*', '('])
         || pw.contains("${")
         || pw.contains("{{")
