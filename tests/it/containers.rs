@@ -29,6 +29,21 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Write archives with Python's zipfile and gzip (real producers, not our own encoder).
+fn run_python(dir: &std::path::Path, script: &str) {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn secrets_in_base64_json_zip_and_gzip_are_found_with_provenance() {
     let dir = tempdir();
@@ -61,17 +76,7 @@ fn secrets_in_base64_json_zip_and_gzip_are_found_with_provenance() {
     );
     std::fs::create_dir_all(d.join("dist")).unwrap();
     std::fs::create_dir_all(d.join("backups")).unwrap();
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(&py)
-        .current_dir(d)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(d, &py);
 
     let check = |run: &Run, history: bool| {
         assert_eq!(run.code, 1, "{}", run.all());
@@ -138,17 +143,7 @@ fn a_zip_bomb_and_a_truncated_archive_do_not_stop_the_scan() {
               data = open('bomb.zip', 'rb').read()\n\
               open('cut.zip', 'wb').write(data[: len(data) // 2])\n\
               open('cut.gz', 'wb').write(gzip.compress(b'A' * 100000)[:500])\n";
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(py)
-        .current_dir(d)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(d, py);
     write(d, "ok.txt", "nothing here\n");
     let run = keywarden(d, &["scan", ".", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.all());
