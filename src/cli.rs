@@ -32,6 +32,10 @@ pub enum Command {
     Fix(FixArgs),
     /// Install (or remove) a plain git pre-commit hook that runs `keywarden scan --staged`.
     InstallHook(InstallHookArgs),
+    /// Revoke leaked secrets by fingerprint where the provider lets their holder do it (GitHub,
+    /// Slack, GitLab); for the rest, print the page or command that does it. Dry run unless
+    /// --apply.
+    Revoke(RevokeArgs),
     /// List or self-test the rules in effect.
     Rules {
         #[command(subcommand)]
@@ -121,6 +125,34 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
     pub report: Vec<(Format, PathBuf)>,
 
+    /// Ask each secret's provider whether it still works (opt-in; one request per unique
+    /// secret, only to the API host the built-in pack declares; see the README for the list).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Report only secrets the provider confirmed live (implies --verify).
+    #[arg(long)]
+    pub only_verified: bool,
+
+    /// With --verify: seconds per request (default 5).
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub verify_timeout: u64,
+
+    /// With --verify: seconds for all requests together (default 30); what is not asked by
+    /// then is reported as unknown.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub verify_budget: u64,
+
+    /// With --verify: trust the PEM certificates in FILE instead of the built-in Mozilla roots
+    /// (a TLS-inspecting proxy, or a test server).
+    #[arg(long, value_name = "FILE")]
+    pub verify_ca: Option<PathBuf>,
+
+    /// With --verify: connect to ADDR:PORT for requests to HOST (`HOST=ADDR:PORT`, repeatable),
+    /// like curl's --connect-to. The URL, Host header and TLS name stay the provider's.
+    #[arg(long, value_name = "HOST=ADDR:PORT", value_parser = parse_connect_to)]
+    pub verify_connect_to: Vec<(String, std::net::SocketAddr)>,
+
     /// SARIF `runAutomationDetails` category, so uploads of different scans (modes, paths of a
     /// monorepo) never replace each other in code scanning. Default: `keywarden` for tree and
     /// range scans, `keywarden-history` for history scans.
@@ -208,6 +240,36 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct RevokeArgs {
+    /// Fingerprints (64 hex) from a report or baseline.
+    #[arg(required = true, value_name = "FINGERPRINT")]
+    pub fingerprints: Vec<String>,
+    /// Where the secrets are (default: the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Look for them in every commit of every ref (a secret already removed from the tree).
+    #[arg(long)]
+    pub history: bool,
+    /// Revoke for real (otherwise print what would be done). On a terminal, asks first.
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: do not ask.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Seconds per request (default 5).
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub timeout: u64,
+    /// Trust the PEM certificates in FILE instead of the built-in Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    pub verify_ca: Option<PathBuf>,
+    /// Connect to ADDR:PORT for requests to HOST (`HOST=ADDR:PORT`, repeatable).
+    #[arg(long, value_name = "HOST=ADDR:PORT", value_parser = parse_connect_to)]
+    pub verify_connect_to: Vec<(String, std::net::SocketAddr)>,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct InstallHookArgs {
     /// Also install a pre-push hook that scans what a push adds.
     #[arg(long)]
@@ -249,4 +311,15 @@ fn parse_report(v: &str) -> Result<(Format, PathBuf), String> {
         return Err(format!("`{v}` names no file"));
     }
     Ok((format, PathBuf::from(file)))
+}
+
+/// `HOST=ADDR:PORT` for `--verify-connect-to`.
+pub fn parse_connect_to(v: &str) -> Result<(String, std::net::SocketAddr), String> {
+    let (host, addr) = v
+        .split_once('=')
+        .ok_or_else(|| format!("expected HOST=ADDR:PORT, got `{v}`"))?;
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("`{addr}` is not an ADDR:PORT (e.g. 127.0.0.1:8443)"))?;
+    Ok((host.to_string(), addr))
 }

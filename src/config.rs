@@ -253,6 +253,12 @@ impl Config {
         if !self.rules.is_empty() {
             let mut custom = RuleSet::default();
             for spec in &self.rules {
+                if spec.verify.is_some() || spec.revoke.is_some() {
+                    bail!(
+                        "{file}: field rules: rule {:?} declares `verify` or `revoke`; only the built-in packs may send a secret to a provider (a repository config could send it anywhere)",
+                        spec.id
+                    );
+                }
                 if set.get(&spec.id).is_some() {
                     bail!(
                         "{file}: field rules: id {:?} is already a built-in rule",

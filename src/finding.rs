@@ -57,6 +57,9 @@ pub struct Finding {
     /// Facts decoded offline (tenant, scopes, expiry).
     pub details: Vec<(String, String)>,
     pub verified: Option<bool>,
+    /// Why `verified` is what it is (`200 from the provider`, `timeout`), when a provider was
+    /// asked (`scan --verify`).
+    pub verification: Option<String>,
     /// Never empty; sorted, the first is the one a single-location output shows.
     pub locations: Vec<Location>,
     pub history: Option<Box<HistoryInfo>>,

@@ -50,6 +50,7 @@ fn finding(hit: Hit, provenance: &Provenance) -> Finding {
         secret,
         details: hit.details,
         verified: None,
+        verification: None,
         history: None,
         inline_allowed: false,
     }

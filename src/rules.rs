@@ -128,6 +128,63 @@ pub struct RuleSpec {
     pub references: Vec<String>,
     #[serde(default)]
     pub rotate: RotateSpec,
+    /// How `scan --verify` asks the provider whether the secret works. Built-in packs only: a
+    /// repository config cannot declare one, so a pull request cannot send secrets anywhere.
+    #[serde(default)]
+    pub verify: Option<HttpCheck>,
+    /// How `keywarden revoke --apply` revokes the secret, where its holder may (built-in only).
+    #[serde(default)]
+    pub revoke: Option<HttpCheck>,
+}
+
+/// One HTTPS request to a provider's own API host, and how to read its answer. `{secret}` in
+/// the path, a header or the body is the secret (JSON-escaped in `json`). The host is fixed
+/// here, never built from the secret.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpCheck {
+    pub url: String,
+    #[serde(default = "default_method")]
+    pub method: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// `Authorization: Basic base64(user:secret)` with this user (Mailgun: `api`).
+    #[serde(default)]
+    pub basic_user: Option<String>,
+    /// A form body (`application/x-www-form-urlencoded`).
+    #[serde(default)]
+    pub form: std::collections::BTreeMap<String, String>,
+    /// A JSON body.
+    #[serde(default)]
+    pub json: Option<String>,
+    /// Sign the request with AWS Signature Version 4, pairing the secret access key with an
+    /// access key id found in the same file.
+    #[serde(default)]
+    pub aws_sigv4: bool,
+    /// Status codes that mean the secret works (for `revoke`: that it was revoked).
+    pub live: Vec<u16>,
+    /// Status codes that mean the provider rejected it.
+    #[serde(default)]
+    pub dead: Vec<u16>,
+    /// For providers that answer 200 either way (Slack): text a live answer's body holds.
+    #[serde(default)]
+    pub live_body: Option<String>,
+    /// Text a dead answer's body holds (`"ok":false`).
+    #[serde(default)]
+    pub dead_body: Option<String>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+impl HttpCheck {
+    /// The host every request of this check goes to: the URL's, fixed in the pack.
+    pub fn host(&self) -> Option<&str> {
+        let rest = self.url.strip_prefix("https://")?;
+        let host = rest.split(['/', '?']).next()?;
+        (!host.is_empty() && !host.contains(['{', '}', '@', ':'])).then_some(host)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -31,6 +31,18 @@ pub fn self_test(set: &RuleSet) -> Vec<String> {
         if rule.spec.examples.is_empty() {
             bad("has no examples".into());
         }
+        for (what, check) in [("verify", &rule.spec.verify), ("revoke", &rule.spec.revoke)] {
+            if let Some(c) = check {
+                if c.host().is_none() {
+                    bad(format!(
+                        "{what}.url must be https:// with a fixed host (no `{{secret}}` in it)"
+                    ));
+                }
+                if c.live.is_empty() && c.live_body.is_none() {
+                    bad(format!("{what} says nothing about a live answer"));
+                }
+            }
+        }
         if let Some(file) = &rule.spec.file {
             if !rule.spec.pattern.is_empty() || !rule.spec.keywords.is_empty() {
                 bad("a file rule has no pattern or keywords".into());

@@ -114,6 +114,9 @@ pub struct Settings {
     pub reports: Vec<(Format, PathBuf)>,
     /// SARIF automation category (`--sarif-category`).
     pub sarif_category: Option<String>,
+    /// Verification against providers (`--verify`), off by default.
+    pub verify: Option<crate::verify::Options>,
+    pub only_verified: bool,
     pub color: bool,
     pub show_secrets: bool,
     /// A progress line on stderr (a terminal, and not `--quiet`).
@@ -327,6 +330,25 @@ impl Settings {
             output: args.output.clone(),
             reports: args.report.clone(),
             sarif_category: args.sarif_category.clone(),
+            verify: if args.verify || args.only_verified {
+                Some(crate::verify::Options {
+                    timeout: std::time::Duration::from_secs(args.verify_timeout.max(1)),
+                    budget: std::time::Duration::from_secs(args.verify_budget.max(1)),
+                    network: crate::verify::Network {
+                        ca_pem: match &args.verify_ca {
+                            Some(p) => Some(std::fs::read(p).with_context(|| {
+                                format!("--verify-ca: cannot read {}", p.display())
+                            })?),
+                            None => None,
+                        },
+                        connect_to: args.verify_connect_to.clone(),
+                    },
+                    ..crate::verify::Options::default()
+                })
+            } else {
+                None
+            },
+            only_verified: args.only_verified,
             color,
             show_secrets: args.show_secrets,
             progress: !args.quiet && std::io::stderr().is_terminal(),

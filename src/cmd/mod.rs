@@ -4,6 +4,7 @@
 mod explain;
 mod fix;
 mod hook;
+mod revoke;
 mod rules;
 mod scan;
 
@@ -19,6 +20,7 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Explain(args) => explain::run(&args),
         Command::InstallHook(args) => hook::install(&args),
         Command::Fix(args) => fix::run(&args),
+        Command::Revoke(args) => revoke::run(&args),
         Command::Rules {
             action: RulesAction::List(c),
         } => rules::list(&c),

@@ -238,7 +238,16 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         findings = pipeline::group(findings);
     }
 
-    crate::verify::run(&mut findings);
+    if let Some(opts) = &s.verify {
+        let since = Instant::now();
+        let asked = crate::verify::run(&mut findings, &s.rules.rules, opts)?;
+        stats
+            .stages
+            .push(stage("verify", since, asked, "request(s)"));
+        if s.only_verified {
+            findings.retain(|f| f.verified == Some(true));
+        }
+    }
 
     if let Some(purge) = &s.purge_file {
         let mut secrets: Vec<&str> = findings

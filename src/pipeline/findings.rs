@@ -66,6 +66,7 @@ pub fn build(
             }],
             details: m.verdict.details.clone(),
             verified: m.verdict.verified,
+            verification: None,
             history: None,
             inline_allowed: m.suppressed == Some(Suppression::Inline),
         });

@@ -99,8 +99,17 @@ impl Reporter for Summary {
             )?;
             return Ok(());
         }
-        writeln!(out, "| rule | severity | file:line | secret | first step |")?;
-        writeln!(out, "|---|---|---|---|---|")?;
+        let verified = report.findings.iter().any(|f| f.verification.is_some());
+        if verified {
+            writeln!(
+                out,
+                "| rule | severity | file:line | secret | live? | first step |"
+            )?;
+            writeln!(out, "|---|---|---|---|---|---|")?;
+        } else {
+            writeln!(out, "| rule | severity | file:line | secret | first step |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+        }
         for f in &report.findings {
             let steps = report.checklist(f).steps();
             let first = steps.first().map(String::as_str).unwrap_or_default();
@@ -109,9 +118,16 @@ impl Reporter for Summary {
                 .iter()
                 .map(|l| format!("`{}:{}`", cell(&l.path), l.line))
                 .collect();
+            let live = match (&f.verification, f.verified) {
+                (Some(r), Some(true)) => format!("**live** ({}) | ", cell(r)),
+                (Some(r), Some(false)) => format!("dead ({}) | ", cell(r)),
+                (Some(r), None) => format!("unknown ({}) | ", cell(r)),
+                (None, _) if verified => "not checked | ".to_string(),
+                (None, _) => String::new(),
+            };
             writeln!(
                 out,
-                "| `{}` | {} | {} | `{}` | {} |",
+                "| `{}` | {} | {} | `{}` | {live}{} |",
                 f.rule_id,
                 f.severity,
                 places.join("<br>"),

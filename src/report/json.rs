@@ -61,6 +61,10 @@ pub struct JsonFinding {
     pub details: BTreeMap<String, String>,
     /// `true` when checked live or by signature, `false` when checked dead, `null` unchecked.
     pub verified: Option<bool>,
+    /// Why `verified` is what it is, when `--verify` asked the provider (`401 from the
+    /// provider`, `timeout`, `needs the paired access key id …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<String>,
     /// `worktree`, `staged` or `history`.
     pub source: String,
     /// History, range and pre-push scans: where the secret entered history.
@@ -144,6 +148,7 @@ impl JsonFinding {
             context: p.context.clone(),
             details: f.details.iter().cloned().collect(),
             verified: f.verified,
+            verification: f.verification.clone(),
             source: f.place().as_str().to_string(),
             history: f.history.as_deref().cloned(),
             locations: f.locations.iter().map(location).collect(),

@@ -246,6 +246,10 @@ fn result(f: &Finding, l: &Location, report: &Report, rule_index: usize) -> Sari
     for (k, v) in &f.details {
         props.insert(k.clone(), json!(v));
     }
+    if let Some(reason) = &f.verification {
+        props.insert("verified".to_string(), json!(f.verified));
+        props.insert("verification".to_string(), json!(reason));
+    }
     let mut text = match &f.secret {
         None => format!("{}: {}. The rule help lists what to do.", f.rule_name, uri),
         Some(s) => format!(

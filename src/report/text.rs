@@ -65,6 +65,14 @@ impl Reporter for Text {
             for (k, v) in &f.details {
                 writeln!(out, "  {k:<7} {v}")?;
             }
+            if let Some(reason) = &f.verification {
+                let verdict = match f.verified {
+                    Some(true) => self.paint("LIVE", |s| s.red().bold().to_string()),
+                    Some(false) => "dead".to_string(),
+                    None => "unknown".to_string(),
+                };
+                writeln!(out, "  verify  {verdict} ({reason})")?;
+            }
             if let Some(h) = &f.history {
                 writeln!(out, "  commit  {} by {} on {}", h.commit, h.author, h.date)?;
                 if !h.introduced_in.is_empty() {

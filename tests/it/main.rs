@@ -2,6 +2,7 @@
 //! built `keywarden` as a user would, on real files and real git repositories in temp dirs.
 
 mod util;
+mod verify;
 
 mod accuracy;
 mod action;

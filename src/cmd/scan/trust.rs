@@ -92,6 +92,7 @@ pub fn suppressions_added(
                     ("by".to_string(), c.what),
                 ],
                 verified: None,
+                verification: None,
                 locations: vec![Location {
                     path: c.path,
                     line: c.line,
