@@ -151,6 +151,11 @@ pub struct HttpCheck {
     /// `Authorization: Basic base64(user:secret)` with this user (Mailgun: `api`).
     #[serde(default)]
     pub basic_user: Option<String>,
+    /// The Basic user is an id found on the finding's line with this pattern (Twilio's account
+    /// SID beside its auth token); `{user}` in the URL is that id. Without one on the line the
+    /// check is not made, and the verdict says so.
+    #[serde(default)]
+    pub basic_user_on_line: Option<String>,
     /// A form body (`application/x-www-form-urlencoded`).
     #[serde(default)]
     pub form: std::collections::BTreeMap<String, String>,

@@ -115,22 +115,24 @@ pub struct Answer {
 }
 
 /// Send `check` for `secret`. `extra` headers come from a signer (AWS).
+#[allow(clippy::too_many_arguments)]
 pub fn send(
     agent: &Agent,
     check: &HttpCheck,
     secret: &str,
+    user: Option<&str>,
     extra: &[(String, String)],
     body_override: Option<&str>,
     timeout: Duration,
 ) -> Result<Answer, String> {
-    let url = fill(&check.url, secret);
+    let url = fill(&check.url, secret).replace("{user}", user.unwrap_or_default());
     let mut req = ureq::http::Request::builder()
         .method(check.method.as_str())
         .uri(&url);
     for (k, v) in &check.headers {
         req = req.header(k.as_str(), fill(v, secret));
     }
-    if let Some(user) = &check.basic_user {
+    if let Some(user) = check.basic_user.as_deref().or(user) {
         let token = base64_encode(format!("{user}:{secret}").as_bytes());
         req = req.header("Authorization", format!("Basic {token}"));
     }

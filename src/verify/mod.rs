@@ -57,6 +57,7 @@ struct Job<'a> {
     check: &'a HttpCheck,
     host: &'a str,
     secret: String,
+    /// AWS: the access key id; Twilio: the account SID on the line.
     key_id: Option<String>,
 }
 
@@ -69,7 +70,28 @@ fn paired_key_id(f: &Finding, all: &[Finding]) -> Option<String> {
         .and_then(|o| o.secret.as_ref().map(|s| s.expose().to_string()))
 }
 
+/// The Basic-auth user a check takes from the finding's line (redacted context keeps ids, which
+/// are not secrets).
+fn user_on_line(check: &HttpCheck, f: &Finding) -> Option<String> {
+    let pattern = check.basic_user_on_line.as_deref()?;
+    let re = regex::Regex::new(pattern).ok()?;
+    f.locations
+        .iter()
+        .find_map(|l| re.find(&l.context).map(|m| m.as_str().to_string()))
+}
+
 fn ask(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Verdict {
+    if job.check.basic_user_on_line.is_some() && job.key_id.is_none() {
+        return Verdict {
+            live: None,
+            reason: "needs the paired account id on the same line (none found)".into(),
+        };
+    }
+    let user = if job.check.aws_sigv4 {
+        None
+    } else {
+        job.key_id.as_deref()
+    };
     let (extra, body) = if job.check.aws_sigv4 {
         let Some(key_id) = &job.key_id else {
             return Verdict {
@@ -86,7 +108,7 @@ fn ask(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Verdict {
     } else {
         (Vec::new(), None)
     };
-    match http::send(agent, job.check, &job.secret, &extra, body, timeout) {
+    match http::send(agent, job.check, &job.secret, user, &extra, body, timeout) {
         Ok(answer) => http::judge(job.check, &answer),
         Err(reason) => Verdict { live: None, reason },
     }
@@ -114,10 +136,11 @@ pub fn run(findings: &mut [Finding], rules: &RuleSet, opts: &Options) -> Result<
                 check,
                 host,
                 secret: secret.expose().to_string(),
-                key_id: check
-                    .aws_sigv4
-                    .then(|| paired_key_id(f, findings))
-                    .flatten(),
+                key_id: if check.aws_sigv4 {
+                    paired_key_id(f, findings)
+                } else {
+                    user_on_line(check, f)
+                },
             });
             jobs.len() - 1
         });
@@ -180,7 +203,7 @@ pub fn run(findings: &mut [Finding], rules: &RuleSet, opts: &Options) -> Result<
 pub fn revoke(check: &HttpCheck, secret: &str, opts: &Options) -> Result<Verdict> {
     let agent = http::agent(&opts.network, opts.timeout)?;
     Ok(
-        match http::send(&agent, check, secret, &[], None, opts.timeout) {
+        match http::send(&agent, check, secret, None, &[], None, opts.timeout) {
             Ok(answer) => http::judge(check, &answer),
             Err(reason) => Verdict { live: None, reason },
         },
@@ -202,6 +225,7 @@ mod tests {
             method: "GET".into(),
             headers: Default::default(),
             basic_user: None,
+            basic_user_on_line: None,
             form: Default::default(),
             json: None,
             aws_sigv4: false,

@@ -21,6 +21,7 @@ const HOSTS: &[&str] = &[
     "api.stripe.com",
     "api.sendgrid.com",
     "sts.amazonaws.com",
+    "api.twilio.com",
     "elsewhere.invalid",
 ];
 
@@ -108,6 +109,8 @@ struct Planted {
     aws_id: String,
     aws_secret: String,
     aws_lonely: String,
+    twilio_live: String,
+    twilio_alone: String,
 }
 
 impl Planted {
@@ -123,6 +126,8 @@ impl Planted {
             &self.sendgrid_slow,
             &self.aws_secret,
             &self.aws_lonely,
+            &self.twilio_live,
+            &self.twilio_alone,
         ]
     }
 }
@@ -160,7 +165,15 @@ fn plant(d: &Path, mock: &Mock) -> Planted {
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
             40,
         ),
+        twilio_live: f.s(b"0123456789abcdef", 32),
+        twilio_alone: f.s(b"0123456789abcdef", 32),
     };
+    std::fs::write(
+        mock.dir.path().join("verdicts.json"),
+        format!("{{\"{}\": \"LIVE\"}}", p.twilio_live),
+    )
+    .unwrap();
+    let sid = format!("AC{}", f.s(b"0123456789abcdef", 32));
     std::fs::write(
         mock.dir.path().join("aws.json"),
         format!("{{\"{}\": \"{}\"}}", p.aws_id, p.aws_secret),
@@ -194,6 +207,14 @@ fn plant(d: &Path, mock: &Mock) -> Planted {
         d,
         "deploy/lonely.env",
         &format!("# FAKE\nAWS_SECRET_ACCESS_KEY={}\n", p.aws_lonely),
+    );
+    write(
+        d,
+        "src/sms.py",
+        &format!(
+            "# FAKE\ntwilio_client = Client(\"{sid}\", auth_token=\"{}\")\nTWILIO_AUTH_TOKEN = \"{}\"\n",
+            p.twilio_live, p.twilio_alone
+        ),
     );
     commit_all(d, "keys", 1_700_000_000);
     p
@@ -297,6 +318,8 @@ fn verify_reports_live_dead_and_unknown_within_the_budget_and_only_asks_the_pack
         None,
         "paired access key id",
     );
+    check("twilio-api-key", "src/sms.py", 2, Some(true), "200");
+    check("twilio-api-key", "src/sms.py", 3, None, "paired account id");
 
     let hosts: Vec<String> = mock
         .requests()
@@ -334,7 +357,7 @@ fn verify_reports_live_dead_and_unknown_within_the_budget_and_only_asks_the_pack
             .all(|f| f["verified"] == true),
         "{v}"
     );
-    assert_eq!(v["findings"].as_array().unwrap().len(), 4, "{v}");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 5, "{v}");
 }
 
 #[test]

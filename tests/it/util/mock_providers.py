@@ -7,10 +7,12 @@ Writes a test CA (DIR/ca.pem) and a server certificate for every HOST, listens o
 a free port (written to DIR/port), and answers as the providers' identity and revocation
 endpoints would. Every token it sees is a FAKE made by the tests; what it answers is decided by
 a marker inside the token: LIVE (valid), DEAD (rejected), SLOW (answers after 30 s), FAIL
-(500), MOVE (302 to https://elsewhere.invalid/). AWS requests are checked for a correct
+(500), MOVE (302 to https://elsewhere.invalid/); a token that cannot hold one (hex) gets its
+marker from DIR/verdicts.json. Basic credentials are decoded first. AWS requests are checked for a correct
 Signature Version 4 against DIR/aws.json ({key id: secret}). Each request's Host header,
 method and path go to DIR/requests.log.
 """
+import base64
 import datetime
 import hashlib
 import hmac
@@ -105,8 +107,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log.write(f"{host} {self.command} {self.path.split('/bot')[0]}\n")
         if host == "sts.amazonaws.com":
             return self.answer(*aws_answer(self, body))
-        seen = " ".join([self.path, body.decode(errors="replace")] + [v for _, v in self.headers.items()])
+        headers = [v for _, v in self.headers.items()]
+        basic = re.match(r"Basic (\S+)", self.headers.get("Authorization", ""))
+        if basic:
+            headers.append(base64.b64decode(basic.group(1)).decode(errors="replace"))
+        seen = " ".join([self.path, body.decode(errors="replace")] + headers)
         marker = next((m for m in ("LIVE", "DEAD", "SLOW", "FAIL", "MOVE") if m in seen), "DEAD")
+        # Tokens that cannot carry a marker (hex) get theirs from DIR/verdicts.json.
+        verdicts_file = os.path.join(DIR, "verdicts.json")
+        if os.path.exists(verdicts_file):
+            for token, verdict in json.load(open(verdicts_file)).items():
+                if token in seen:
+                    marker = verdict
         if marker == "SLOW":
             time.sleep(30)
         if marker == "FAIL":
