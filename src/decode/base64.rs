@@ -54,6 +54,24 @@ pub fn decode_std(run: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Standard base64 with padding (HTTP Basic credentials, tests).
+pub fn encode_std(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for k in 0..=c.len() {
+            out.push(A[(n >> (18 - 6 * k)) as usize & 63] as char);
+        }
+    }
+    while out.len() % 4 != 0 {
+        out.push('=');
+    }
+    out
+}
+
 /// Text a key could hang in: printable ASCII, whitespace and UTF-8, with at most 1 in 20 bytes
 /// outside that.
 pub fn looks_like_text(bytes: &[u8]) -> bool {
@@ -139,21 +157,7 @@ mod tests {
     use super::*;
 
     fn b64(s: &str) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let b = s.as_bytes();
-        let mut out = String::new();
-        for c in b.chunks(3) {
-            let n = (c[0] as u32) << 16
-                | (*c.get(1).unwrap_or(&0) as u32) << 8
-                | *c.get(2).unwrap_or(&0) as u32;
-            for k in 0..=c.len() {
-                out.push(A[(n >> (18 - 6 * k)) as usize & 63] as char);
-            }
-        }
-        while out.len() % 4 != 0 {
-            out.push('=');
-        }
-        out
+        encode_std(s.as_bytes())
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod base64;
 mod json;
 mod utf16;
 
-pub use self::base64::{decode_std as base64_decode, looks_like_text};
+pub use self::base64::{decode_std as base64_decode, encode_std as base64_encode, looks_like_text};
 
 /// Every codec, tried in this order on every chunk.
 const CODECS: &[&dyn Codec] = &[

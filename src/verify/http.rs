@@ -133,7 +133,7 @@ pub fn send(
         req = req.header(k.as_str(), fill(v, secret));
     }
     if let Some(user) = check.basic_user.as_deref().or(user) {
-        let token = base64_encode(format!("{user}:{secret}").as_bytes());
+        let token = crate::decode::base64_encode(format!("{user}:{secret}").as_bytes());
         req = req.header("Authorization", format!("Basic {token}"));
     }
     for (k, v) in extra {
@@ -229,21 +229,4 @@ pub fn judge(check: &HttpCheck, answer: &Answer) -> Verdict {
         live: None,
         reason: format!("{status} from the provider, which says neither"),
     }
-}
-
-pub fn base64_encode(data: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for k in 0..=c.len() {
-            out.push(A[(n >> (18 - 6 * k)) as usize & 63] as char);
-        }
-    }
-    while out.len() % 4 != 0 {
-        out.push('=');
-    }
-    out
 }
