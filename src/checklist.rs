@@ -77,36 +77,7 @@ impl Checklist {
                 .collect::<Vec<_>>(),
         );
         let drops = rule.spec.rotate.purge == Purge::DropFile;
-        let mut list = Self::by_place(f, provider, drops, &fill, &fill_all, rule);
-        if f.verified == Some(true) && f.verification.is_some() {
-            list.location_before.insert(
-                0,
-                format!(
-                    "Revoke now: the provider confirmed this key works ({}).{}",
-                    f.verification.as_deref().unwrap_or_default(),
-                    if rule.spec.rotate.revoke_url.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " Revoke it at {}, then replace it.",
-                            rule.spec.rotate.revoke_url
-                        )
-                    }
-                ),
-            );
-        }
-        list
-    }
-
-    fn by_place(
-        f: &Finding,
-        provider: Vec<String>,
-        drops: bool,
-        fill: &dyn Fn(&str) -> String,
-        fill_all: &dyn Fn(&[&str]) -> Vec<String>,
-        rule: &Rule,
-    ) -> Checklist {
-        match f.place() {
+        let mut list = match f.place() {
             Place::Staged => Checklist {
                 location_before: fill_all(STAGED),
                 provider,
@@ -133,7 +104,25 @@ impl Checklist {
                 location_after: vec![fill(if drops { HISTORY_DROP } else { HISTORY_REPLACE })],
                 nested: false,
             },
+        };
+        if f.verified == Some(true) && f.verification.is_some() {
+            list.location_before.insert(
+                0,
+                format!(
+                    "Revoke now: the provider confirmed this key works ({}).{}",
+                    f.verification.as_deref().unwrap_or_default(),
+                    if rule.spec.rotate.revoke_url.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " Revoke it at {}, then replace it.",
+                            rule.spec.rotate.revoke_url
+                        )
+                    }
+                ),
+            );
         }
+        list
     }
 
     /// Every step in the order to do them.

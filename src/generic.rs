@@ -249,18 +249,27 @@ pub fn database_password(password: &[u8], before: &[u8], after: &[u8]) -> bool {
         .next()
         .unwrap_or_default()
         .trim_end_matches(':');
-    let after = String::from_utf8_lossy(after);
-    let host = after
-        .trim_start_matches('@')
-        .split([':', '/', '?'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let local = LOCAL_HOSTS.contains(&host.as_str())
+    let host = host_after(after);
+    let local = is_local(&host);
+    !(local && user.eq_ignore_ascii_case(pw))
+}
+
+/// This machine or a development name (`localhost`, `*.local`, `*.test`).
+fn is_local(host: &str) -> bool {
+    LOCAL_HOSTS.contains(&host)
         || host.ends_with(".local")
         || host.ends_with(".localhost")
-        || host.ends_with(".test");
-    !(local && user.eq_ignore_ascii_case(pw))
+        || host.ends_with(".test")
+}
+
+/// The host of the text after a password (`@db.example.net:5432/app`), lowercased.
+fn host_after(after: &[u8]) -> String {
+    String::from_utf8_lossy(after)
+        .trim_start_matches('@')
+        .split([':', '/', '?', ';', '"', '\'', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// Words that stand for a password in documentation, never one in use.
@@ -315,16 +324,16 @@ pub fn credential_password(password: &[u8], before: &[u8], after: &[u8]) -> bool
     {
         return false;
     }
-    let host = String::from_utf8_lossy(after)
-        .trim_start_matches('@')
-        .split([':', '/', '?', ';', '"', '\'', ' '])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let host = host_after(after);
     let documented = |d: &&str| {
         host == *d || (d.contains('.') && host.strip_suffix(*d).is_some_and(|h| h.ends_with('.')))
     };
-    if DOC_HOSTS.iter().any(documented) || host.ends_with(".invalid") || host.ends_with(".example")
+    // A credential for this machine in a URL, `curl -u` or connection string is a test or
+    // development one (ureq's proxy tests: `http://user:password123@localhost:3128`).
+    if DOC_HOSTS.iter().any(documented)
+        || host.ends_with(".invalid")
+        || host.ends_with(".example")
+        || is_local(&host)
     {
         return false;
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::chunk::Provenance;
 use crate::finding::Finding;
 
 /// Among the findings of one item that hold a secret, keep at each position only those whose
@@ -30,7 +31,7 @@ pub fn keep_most_specific(found: &mut Vec<Finding>) {
 /// one finding per secret (compared with JSON's `\/` undone), the most specific, and of equals
 /// the one outside any encoding (chunks come parent first).
 pub fn drop_decoded_duplicates(found: &mut Vec<Finding>) {
-    let decoded = |f: &Finding| !f.primary().provenance.codecs().is_empty();
+    let decoded = |f: &Finding| matches!(f.primary().provenance, Provenance::Decoded { .. });
     if found.len() < 2 || !found.iter().any(decoded) {
         return;
     }

@@ -125,7 +125,6 @@ fn secrets_in_base64_json_zip_and_gzip_are_found_with_provenance() {
     );
     assert!(text.stdout.contains("decoded: base64"), "{}", text.stdout);
 
-    git(d, &["add", "-A"]);
     commit_all(d, "add config", 1_700_000_000);
     check(
         &keywarden(d, &["scan", "--history", "--format", "json"]),
