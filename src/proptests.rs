@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use crate::chunk::{Chunk, Provenance};
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::matcher::{MatchOptions, Matcher};
+use crate::matcher::{MatchOptions, Matcher, Memo};
 use crate::rules::RuleSet;
 use crate::source::Read;
 use crate::validate::{base62_encode, base62_u32, crc32};
@@ -47,7 +47,7 @@ fn scan(m: &Matcher, data: &[u8]) -> Vec<Finding> {
         meta: None,
         content: true,
     };
-    crate::pipeline::scan_item(read, m, &Default::default()).0
+    crate::pipeline::scan_item(read, m, &Default::default(), &mut Memo::default()).0
 }
 
 fn github_token(body: &str) -> String {
@@ -93,6 +93,81 @@ proptest! {
             out.iter().any(|f| f.secret.as_ref().is_some_and(|s| s.expose() == token)),
             "planted token not found"
         );
+    }
+
+    /// History scans reuse what the previous revision of a file gave outside the changed
+    /// bytes; over any sequence of edits that must equal a fresh scan of each revision.
+    #[test]
+    fn a_revision_scanned_with_the_memo_matches_a_fresh_scan(
+        picks in proptest::collection::vec((any::<prop::sample::Index>(), "[ -~]{0,40}", 0usize..400), 1..12),
+        edits in proptest::collection::vec(
+            (0u8..8, any::<prop::sample::Index>(), any::<prop::sample::Index>(), "[ -~\n]{0,24}"),
+            1..12,
+        ),
+    ) {
+        let opts = MatchOptions::default();
+        let m = Matcher::new(rules(), &opts).unwrap();
+        // Revision 0: rule examples (real-shaped FAKE keys) between arbitrary text.
+        let examples: Vec<&String> = rules().rules.iter().flat_map(|r| r.spec.examples.iter()).collect();
+        let keywords: Vec<&String> = rules().rules.iter().flat_map(|r| r.spec.keywords.iter()).collect();
+        let mut data = Vec::new();
+        for (pick, filler, gap) in &picks {
+            data.extend_from_slice(pick.get(&examples).as_bytes());
+            data.push(b'\n');
+            data.extend_from_slice(filler.as_bytes());
+            // Spaced out, so a keyword hit is often the only one opening its rule's window.
+            data.extend(std::iter::repeat_n(b'.', *gap));
+            data.push(b'\n');
+        }
+        let mut memo = Memo::default();
+        let mut revisions = vec![data.clone()];
+        for (op, at, len, text) in &edits {
+            let at = at.index(data.len() + 1);
+            let end = (at + len.index(64)).min(data.len());
+            match op {
+                0 => { data.splice(at..at, text.bytes()); }
+                1 => { data.drain(at..end); }
+                2 => { data.splice(at..end, text.bytes()); }
+                3 => {
+                    let example = len.get(&examples);
+                    data.splice(at..at, example.bytes());
+                }
+                // An inline marker changes what a match on its line reports.
+                7 => { data.splice(at..at, b" # keywarden:allow ".iter().copied()); }
+                // Edits at a keyword's edges, where a hit straddles the changed bytes.
+                _ => {
+                    let lower = data.to_ascii_lowercase();
+                    let first = len.index(keywords.len());
+                    let found = (0..keywords.len()).find_map(|i| {
+                        let keyword = keywords[(first + i) % keywords.len()].to_ascii_lowercase();
+                        memchr::memmem::find(&lower[at..], keyword.as_bytes())
+                            .map(|p| at + p)
+                            .or_else(|| memchr::memmem::find(&lower, keyword.as_bytes()))
+                            .map(|k| (k, keyword.len()))
+                    });
+                    let Some((k, keyword_len)) = found else { continue };
+                    let kend = k + keyword_len;
+                    // Break the keyword's last or first byte in one revision and restore it
+                    // in the next: the restored keyword ends (starts) at the changed byte.
+                    let at = if *op == 5 { kend - 1 } else { k };
+                    if *op == 4 {
+                        data.splice(kend..kend, text.bytes());
+                    } else {
+                        let was = data[at];
+                        data[at] = b'#';
+                        revisions.push(data.clone());
+                        data[at] = was;
+                    }
+                }
+            }
+            revisions.push(data.clone());
+        }
+        for (i, rev) in revisions.iter().enumerate() {
+            let fresh = m.scan("src/app.py", rev);
+            let reused = m.scan_reusing("src/app.py", rev, &mut memo);
+            memo.remember(rev.clone());
+            prop_assert_eq!(format!("{fresh:?}"), format!("{reused:?}"), "revision {}", i);
+        }
     }
 
     #[test]

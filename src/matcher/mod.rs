@@ -68,11 +68,133 @@ pub struct MatchOptions {
     pub inline_allow: bool,
 }
 
+/// One keyword occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hit {
+    keyword: u32,
+    start: usize,
+    end: usize,
+}
+
+/// One rule's window in a chunk and the matches (before overlaps are resolved) it gave.
+#[derive(Debug, Clone)]
+struct Window {
+    rule: usize,
+    start: usize,
+    end: usize,
+    matches: std::ops::Range<usize>,
+}
+
+/// How a revision differs from the previous one: equal up to `prefix`, and equal from
+/// `tail_new` (`tail_old` in the previous revision) to the end.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    prefix: usize,
+    tail_new: usize,
+    tail_old: usize,
+}
+
+/// What a rule window of the previous revision can lend to this one.
+struct Reuse<'m> {
+    change: Change,
+    windows: &'m [Window],
+    raw: &'m [Match],
+}
+
+impl Reuse<'_> {
+    /// The previous revision's matches for this window, and how far they move, when the
+    /// window and the lines around it are unchanged (a match reads its line, at most
+    /// `LINE_CONTEXT` bytes either side of the window).
+    fn lookup(&self, rule: usize, ws: usize, we: usize) -> Option<(&[Match], isize)> {
+        let c = self.change;
+        let (old_start, delta) = if we + LINE_CONTEXT <= c.prefix {
+            (ws, 0)
+        } else if ws >= c.tail_new + LINE_CONTEXT {
+            let delta = c.tail_new as isize - c.tail_old as isize;
+            (ws.wrapping_add_signed(-delta), delta)
+        } else {
+            return None;
+        };
+        let old_end = we.wrapping_add_signed(-delta);
+        let i = self
+            .windows
+            .binary_search_by_key(&(rule, old_start), |w| (w.rule, w.start))
+            .ok()?;
+        let w = &self.windows[i];
+        (w.end == old_end).then(|| (&self.raw[w.matches.clone()], delta))
+    }
+}
+
+/// The last file one thread scanned, its keyword hits and rule windows, so the next revision
+/// of that file (history lists revisions of a path one after another) only searches what
+/// changed.
+#[derive(Debug, Default)]
+pub struct Memo {
+    path: String,
+    bytes: Vec<u8>,
+    hits: Vec<Hit>,
+    /// Sorted by rule, then start.
+    windows: Vec<Window>,
+    raw: Vec<Match>,
+    fresh: Option<Fresh>,
+}
+
+/// What `scan_reusing` computed, kept once `remember` is given the bytes.
+#[derive(Debug)]
+struct Fresh {
+    path: String,
+    hits: Vec<Hit>,
+    windows: Vec<Window>,
+    raw: Vec<Match>,
+}
+
+impl Memo {
+    /// Keep `bytes`, the data `scan_reusing` was just given, for the next revision.
+    pub fn remember(&mut self, bytes: Vec<u8>) {
+        if let Some(f) = self.fresh.take() {
+            self.path = f.path;
+            self.hits = f.hits;
+            self.windows = f.windows;
+            self.raw = f.raw;
+            self.bytes = bytes;
+        }
+    }
+}
+
+/// Length of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Length of the common suffix of `a` and `b`, at most `max`.
+fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
+    const BLOCK: usize = 64;
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + BLOCK <= max && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
+        i += BLOCK;
+    }
+    while i < max && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
+}
+
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
     automaton: AhoCorasick,
     /// For each automaton pattern, the rules that listed that keyword.
     keyword_rules: Vec<Vec<usize>>,
+    longest_keyword: usize,
     opts: &'r MatchOptions,
     /// The options' validator context plus what the rules tell validators (vendor prefixes).
     ctx: Context,
@@ -110,6 +232,7 @@ impl<'r> Matcher<'r> {
         Ok(Matcher {
             rules,
             automaton,
+            longest_keyword: keywords.iter().map(|k| k.len()).max().unwrap_or(0),
             keyword_rules,
             opts,
             ctx,
@@ -122,29 +245,136 @@ impl<'r> Matcher<'r> {
 
     /// Every match in `data`, suppressed ones included, sorted by position.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Match> {
-        let windows = self.windows(data, |rule| rule.paths.admits(path));
-        let mut found = Vec::new();
-        for (rule_idx, spans) in windows.into_iter().enumerate() {
-            for (ws, we) in spans {
-                self.run_rule(rule_idx, data, ws, we, &mut found);
-            }
-        }
-        resolve_overlaps(found)
+        let hits = self.search(data, 0, data.len());
+        self.scan_hits(path, data, &hits, None).0
     }
 
-    /// Per rule, the merged byte windows around its keyword hits.
-    fn windows(&self, data: &[u8], admits: impl Fn(&Rule) -> bool) -> Vec<Vec<(usize, usize)>> {
+    /// `scan`, but when `memo` holds the previous revision of the same file, only what
+    /// changed is searched again: keyword hits in the common prefix and suffix are the
+    /// previous revision's (a keyword never spans a change it does not touch), and so are the
+    /// matches of a rule window whose bytes and surrounding lines are unchanged. The result is
+    /// exactly `scan`'s. Call `Memo::remember` with the same bytes afterwards.
+    pub fn scan_reusing(&self, path: &str, data: &[u8], memo: &mut Memo) -> Vec<Match> {
+        let same_file = memo.path == path && !memo.bytes.is_empty();
+        let (hits, change) = if same_file {
+            let (hits, change) = self.search_changed(data, &memo.bytes, &memo.hits);
+            (hits, Some(change))
+        } else {
+            (self.search(data, 0, data.len()), None)
+        };
+        let reuse = change.map(|change| Reuse {
+            change,
+            windows: &memo.windows,
+            raw: &memo.raw,
+        });
+        let (matches, windows, raw) = self.scan_hits(path, data, &hits, reuse.as_ref());
+        memo.fresh = Some(Fresh {
+            path: path.to_string(),
+            hits,
+            windows,
+            raw,
+        });
+        matches
+    }
+
+    fn scan_hits(
+        &self,
+        path: &str,
+        data: &[u8],
+        hits: &[Hit],
+        reuse: Option<&Reuse>,
+    ) -> (Vec<Match>, Vec<Window>, Vec<Match>) {
+        let spans = self.windows(data.len(), hits, |rule| rule.paths.admits(path));
+        let mut found = Vec::new();
+        let mut windows = Vec::new();
+        for (rule_idx, spans) in spans.into_iter().enumerate() {
+            for (ws, we) in spans {
+                let begin = found.len();
+                match reuse.and_then(|r| r.lookup(rule_idx, ws, we)) {
+                    Some((earlier, delta)) => found.extend(earlier.iter().map(|m| {
+                        let mut m = m.clone();
+                        m.start = m.start.wrapping_add_signed(delta);
+                        m.end = m.end.wrapping_add_signed(delta);
+                        m
+                    })),
+                    None => self.run_rule(rule_idx, data, ws, we, &mut found),
+                }
+                windows.push(Window {
+                    rule: rule_idx,
+                    start: ws,
+                    end: we,
+                    matches: begin..found.len(),
+                });
+            }
+        }
+        let raw = found.clone();
+        (resolve_overlaps(found), windows, raw)
+    }
+
+    /// Every keyword occurrence (overlapping ones too) that ends after `from` and starts
+    /// before `to`, sorted by start.
+    fn search(&self, data: &[u8], from: usize, to: usize) -> Vec<Hit> {
+        let lo = from.saturating_sub(self.longest_keyword.saturating_sub(1));
+        let hi = (to + self.longest_keyword.saturating_sub(1)).min(data.len());
+        let mut hits: Vec<Hit> = self
+            .automaton
+            .find_overlapping_iter(&data[lo..hi])
+            .map(|m| Hit {
+                keyword: m.pattern().as_u32(),
+                start: lo + m.start(),
+                end: lo + m.end(),
+            })
+            .filter(|h| h.end > from && h.start < to)
+            .collect();
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.keyword));
+        hits
+    }
+
+    /// The hits of `data` given the hits of an earlier revision `prev` of the same file.
+    fn search_changed(&self, data: &[u8], prev: &[u8], prev_hits: &[Hit]) -> (Vec<Hit>, Change) {
+        let a = common_prefix(data, prev);
+        let room = data.len().min(prev.len()) - a;
+        let b = common_suffix(data, prev, room);
+        let (tail_new, tail_old) = (data.len() - b, prev.len() - b);
+        let mut hits: Vec<Hit> = prev_hits.iter().filter(|h| h.end <= a).copied().collect();
+        hits.extend(self.search(data, a, tail_new));
+        hits.extend(
+            prev_hits
+                .iter()
+                .filter(|h| h.start >= tail_old)
+                .map(|h| Hit {
+                    keyword: h.keyword,
+                    start: h.start - tail_old + tail_new,
+                    end: h.end - tail_old + tail_new,
+                }),
+        );
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.keyword));
+        let change = Change {
+            prefix: a,
+            tail_new,
+            tail_old,
+        };
+        (hits, change)
+    }
+
+    /// Per rule, the merged byte windows around its keyword hits (sorted by start).
+    fn windows(
+        &self,
+        len: usize,
+        hits: &[Hit],
+        admits: impl Fn(&Rule) -> bool,
+    ) -> Vec<Vec<(usize, usize)>> {
         let n = self.rules.rules.len();
         let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut admitted: Vec<Option<bool>> = vec![None; n];
-        for hit in self.automaton.find_overlapping_iter(data) {
-            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+        for hit in hits {
+            for &r in &self.keyword_rules[hit.keyword as usize] {
                 let rule = &self.rules.rules[r];
                 if !*admitted[r].get_or_insert_with(|| admits(rule)) {
                     continue;
                 }
-                let ws = hit.start().saturating_sub(WINDOW_BEFORE);
-                let we = (hit.end() + rule.window()).min(data.len());
+                let ws = hit.start.saturating_sub(WINDOW_BEFORE);
+                let we = (hit.end + rule.window()).min(len);
                 match windows[r].last_mut() {
                     Some(last) if ws <= last.1 => last.1 = last.1.max(we),
                     _ => windows[r].push((ws, we)),
@@ -350,7 +580,8 @@ pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> 
     let Ok(matcher) = Matcher::new(set, &opts) else {
         return Vec::new();
     };
-    let windows = matcher.windows(text, |r| std::ptr::eq(r, rule));
+    let hits = matcher.search(text, 0, text.len());
+    let windows = matcher.windows(text.len(), &hits, |r| std::ptr::eq(r, rule));
     let mut out = Vec::new();
     if let Some(spans) = windows.get(idx) {
         for &(ws, we) in spans {

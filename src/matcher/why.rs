@@ -25,7 +25,8 @@ impl Matcher<'_> {
         };
         let hi = starts.get(line).copied().unwrap_or(data.len());
         let reported = self.scan(path, data);
-        let windows = self.windows(data, |r| r.paths.admits(path));
+        let hits = self.search(data, 0, data.len());
+        let windows = self.windows(data.len(), &hits, |r| r.paths.admits(path));
         let mut out = Vec::new();
         for (idx, rule) in self.rules.rules.iter().enumerate() {
             let Some(re) = rule.regex() else { continue };

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::decode::{self, Limits};
 use crate::finding::Finding;
-use crate::matcher::{Matcher, Suppression};
+use crate::matcher::{Matcher, Memo, Suppression};
 use crate::messages;
 use crate::source::{Read, Skip, Source, Stage};
 
@@ -93,24 +93,27 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         bytes: AtomicU64::new(0),
         started,
     };
-    let per_item: Vec<(Vec<Finding>, Stats)> = source
+    // Results are reduced as they come (a list per item would hold 58,000 empty results
+    // for a history like cargo's).
+    let (found, mut stats) = source
         .items()
         .par_iter()
         .map_init(
-            || source.reader(),
-            |reader, item| {
-                let out = scan_item(source.read(reader, item), matcher, opts);
+            || (source.reader(), Memo::default()),
+            |(reader, memo), item| {
+                let out = scan_item(source.read(reader, item), matcher, opts, memo);
                 progress.tick(out.1.bytes);
                 out
             },
         )
-        .collect();
-    let mut stats = Stats::default();
-    let mut found = Vec::new();
-    for (f, s) in per_item {
-        stats.add(&s);
-        found.extend(f);
-    }
+        .reduce(
+            || (Vec::new(), Stats::default()),
+            |(mut fa, mut sa), (fb, sb)| {
+                sa.add(&sb);
+                fa.extend(fb);
+                (fa, sa)
+            },
+        );
     stats.stages = source.stages();
     stats.stages.push(Stage {
         name: "scan: read, decode, match",
@@ -143,8 +146,14 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
     })
 }
 
-/// One item: its findings (most specific at each place) and counters.
-pub(crate) fn scan_item(read: Read, matcher: &Matcher, opts: &Options) -> (Vec<Finding>, Stats) {
+/// One item: its findings (most specific at each place) and counters. `memo` is the thread's
+/// memo of the file it scanned last.
+pub(crate) fn scan_item(
+    read: Read,
+    matcher: &Matcher,
+    opts: &Options,
+    memo: &mut Memo,
+) -> (Vec<Finding>, Stats) {
     let mut stats = Stats::default();
     let (chunk, meta, content) = match read {
         Read::Chunk {
@@ -190,7 +199,13 @@ pub(crate) fn scan_item(read: Read, matcher: &Matcher, opts: &Options) -> (Vec<F
                 stats.skipped_binary = 1;
                 continue;
             }
-            let matches = matcher.scan(&c.path, &c.bytes);
+            // Only what a source read is remembered: decoded chunks are small and many.
+            let top = !matches!(c.provenance, crate::chunk::Provenance::Decoded { .. });
+            let matches = if top {
+                matcher.scan_reusing(&c.path, &c.bytes, memo)
+            } else {
+                matcher.scan(&c.path, &c.bytes)
+            };
             for m in &matches {
                 match m.suppressed {
                     Some(Suppression::Inline) => stats.suppressed_inline += 1,
@@ -200,6 +215,9 @@ pub(crate) fn scan_item(read: Read, matcher: &Matcher, opts: &Options) -> (Vec<F
             }
             stats.suppressed = stats.suppressed_inline + stats.suppressed_config;
             found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
+            if top {
+                memo.remember(c.bytes);
+            }
         }
     }
     group::drop_decoded_duplicates(&mut found);
