@@ -3,13 +3,6 @@
 use super::*;
 use rayon::prelude::*;
 
-/// A tree's entries as interned ids, subtrees apart from blobs so walking for reachability
-/// never looks a blob up as a tree.
-pub(super) struct Children {
-    trees: Box<[u32]>,
-    blobs: Box<[u32]>,
-}
-
 /// Object ids as dense `u32` numbers: a tree's children take 4 bytes each instead of 20
 /// (cargo's history has 108,000 unique trees).
 #[derive(Default)]
@@ -31,12 +24,28 @@ impl Interner {
     }
 }
 
-/// Every unique tree walked, with its children.
+/// Where a walked tree's children sit in `Trees::flat`: subtrees first, then blobs (kept
+/// apart so walking for reachability never looks a blob up as a tree).
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    trees: u32,
+    blobs: u32,
+}
+
+const NOT_WALKED: Span = Span {
+    start: u32::MAX,
+    trees: 0,
+    blobs: 0,
+};
+
+/// Every unique tree walked, with its children, in one flat list.
 #[derive(Default)]
 pub(super) struct Trees {
     pub(super) objects: Interner,
-    /// Indexed by interned id; `Some` for trees walked (blobs and skipped trees are `None`).
-    children: Vec<Option<Children>>,
+    /// Indexed by interned id; `NOT_WALKED` for blobs and skipped trees.
+    spans: Vec<Span>,
+    flat: Vec<u32>,
     count: usize,
 }
 
@@ -45,30 +54,49 @@ impl Trees {
         self.count
     }
 
-    fn contains(&self, id: &ObjectId) -> bool {
-        self.objects
-            .get(id)
-            .is_some_and(|i| self.children.get(i as usize).is_some_and(Option::is_some))
+    fn walked(&self, i: u32) -> bool {
+        self.spans
+            .get(i as usize)
+            .is_some_and(|s| s.start != u32::MAX)
     }
 
-    fn insert(&mut self, id: u32, children: Children) {
+    fn contains(&self, id: &ObjectId) -> bool {
+        self.objects.get(id).is_some_and(|i| self.walked(i))
+    }
+
+    /// The subtrees and blobs of tree `i`, if it was walked.
+    fn children(&self, i: u32) -> Option<(&[u32], &[u32])> {
+        let s = *self.spans.get(i as usize)?;
+        if s.start == u32::MAX {
+            return None;
+        }
+        let (a, t, b) = (s.start as usize, s.trees as usize, s.blobs as usize);
+        Some((&self.flat[a..a + t], &self.flat[a + t..a + t + b]))
+    }
+
+    fn insert(&mut self, id: u32, trees: &[u32], blobs: &[u32]) {
         let i = id as usize;
-        if self.children.len() <= i {
-            self.children.resize_with(i + 1, || None);
+        if self.spans.len() <= i {
+            self.spans.resize(i + 1, NOT_WALKED);
         }
-        if self.children[i].is_none() {
-            self.children[i] = Some(children);
-            self.count += 1;
+        if self.spans[i].start != u32::MAX {
+            return;
         }
+        self.spans[i] = Span {
+            start: self.flat.len() as u32,
+            trees: trees.len() as u32,
+            blobs: blobs.len() as u32,
+        };
+        self.flat.extend_from_slice(trees);
+        self.flat.extend_from_slice(blobs);
+        self.count += 1;
     }
 
     /// Ids of every tree walked.
     pub(super) fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
-        self.children
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.is_some())
-            .map(|(i, _)| self.objects.ids[i])
+        (0..self.spans.len() as u32)
+            .filter(|&i| self.walked(i))
+            .map(|i| self.objects.ids[i as usize])
     }
 
     /// Fold another walk's trees in (its ids renumbered into this interner).
@@ -79,22 +107,21 @@ impl Trees {
             .iter()
             .map(|id| self.objects.intern(*id))
             .collect();
-        for (i, c) in other.children.into_iter().enumerate() {
-            let Some(c) = c else { continue };
-            let g = map[i];
-            if self.children.get(g as usize).is_some_and(Option::is_some) {
+        for i in 0..other.spans.len() as u32 {
+            let Some((trees, blobs)) = other.children(i) else {
                 continue;
-            }
+            };
             let renumber =
-                |xs: Box<[u32]>| -> Box<[u32]> { xs.iter().map(|&x| map[x as usize]).collect() };
-            self.insert(
-                g,
-                Children {
-                    trees: renumber(c.trees),
-                    blobs: renumber(c.blobs),
-                },
-            );
+                |xs: &[u32]| -> Vec<u32> { xs.iter().map(|&x| map[x as usize]).collect() };
+            self.insert(map[i as usize], &renumber(trees), &renumber(blobs));
         }
+    }
+
+    fn shrink(&mut self) {
+        self.objects.ids.shrink_to_fit();
+        self.objects.index.shrink_to_fit();
+        self.spans.shrink_to_fit();
+        self.flat.shrink_to_fit();
     }
 }
 
@@ -249,6 +276,11 @@ impl Graph {
             } else {
                 self.trees.merge(part.trees);
             }
+            if self.blobs.is_empty() {
+                self.blobs = part.blobs;
+                continue;
+            }
+            self.blobs.reserve(part.blobs.len());
             for (id, first) in part.blobs {
                 match self.blobs.entry(id) {
                     std::collections::hash_map::Entry::Occupied(mut e) if first.0 < e.get().0 => {
@@ -261,6 +293,7 @@ impl Graph {
                 }
             }
         }
+        self.trees.shrink();
         Ok(())
     }
 }
@@ -305,12 +338,8 @@ impl Walked {
             }
         }
         drop(obj);
-        let children = Children {
-            trees: tree_ids.into_boxed_slice(),
-            blobs: blob_ids.into_boxed_slice(),
-        };
         let tree = self.trees.objects.intern(tree);
-        self.trees.insert(tree, children);
+        self.trees.insert(tree, &tree_ids, &blob_ids);
         for (id, path) in subtrees {
             self.visit(repo, id, path, ci, skip)?;
         }
@@ -353,13 +382,13 @@ impl Graph {
             return v.clone();
         }
         let mut bits = vec![0u64; words];
-        if let Some(Some(children)) = self.trees.children.get(tree as usize) {
-            for c in children.blobs.iter() {
+        if let Some((trees, blobs)) = self.trees.children(tree) {
+            for c in blobs {
                 if let Some(&t) = targets.get(c) {
                     bits[t / 64] |= 1 << (t % 64);
                 }
             }
-            for &c in children.trees.iter() {
+            for &c in trees {
                 let sub = self.reach_id(c, targets, words, memo);
                 for (b, s) in bits.iter_mut().zip(sub) {
                     *b |= s;
