@@ -109,6 +109,9 @@ pub struct LineCounter {
     offset: usize,
     line: usize,
     line_start: usize,
+    /// Characters from `line_start` to `offset` (so many positions on one long minified line
+    /// do not each count the line from its start).
+    col: usize,
 }
 
 impl Default for LineCounter {
@@ -117,6 +120,7 @@ impl Default for LineCounter {
             offset: 0,
             line: 1,
             line_start: 0,
+            col: 0,
         }
     }
 }
@@ -127,16 +131,17 @@ impl LineCounter {
         if at < self.offset {
             *self = LineCounter::default();
         }
-        for nl in memchr::memchr_iter(b'\n', &data[self.offset..at]) {
-            self.line += 1;
-            self.line_start = self.offset + nl + 1;
+        let chars = |bytes: &[u8]| bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+        match memchr::memrchr(b'\n', &data[self.offset..at]) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', &data[self.offset..at]).count();
+                self.line_start = self.offset + last + 1;
+                self.col = chars(&data[self.line_start..at]);
+            }
+            None => self.col += chars(&data[self.offset..at]),
         }
         self.offset = at;
-        let col = 1 + data[self.line_start..at]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count();
-        (self.line, col)
+        (self.line, 1 + self.col)
     }
 }
 
@@ -151,5 +156,18 @@ mod tests {
         let at = data.len() - 4;
         assert_eq!(lc.locate(data, at), (2, 4));
         assert_eq!(lc.locate(data, data.len()), (3, 1));
+    }
+
+    #[test]
+    fn positions_along_one_line_count_from_the_last_one() {
+        let data = "x\nété=A, ü=B, C\nD".as_bytes();
+        let mut lc = LineCounter::default();
+        let find = |s: &str| data.windows(s.len()).position(|w| w == s.as_bytes()).unwrap();
+        assert_eq!(lc.locate(data, find("A")), (2, 5));
+        assert_eq!(lc.locate(data, find("B")), (2, 10));
+        assert_eq!(lc.locate(data, find("C")), (2, 13));
+        assert_eq!(lc.locate(data, find("D")), (3, 1));
+        // Going back restarts the count.
+        assert_eq!(lc.locate(data, find("B")), (2, 10));
     }
 }

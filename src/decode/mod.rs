@@ -84,14 +84,15 @@ fn expand_into(
     let mut children = Vec::new();
     let mut replaced = false;
     for codec in CODECS {
+        // One counter per codec: its blocks come in order, so lines are counted once.
+        let mut lines = LineCounter::default();
         for d in codec.decode(&chunk.bytes) {
             if d.bytes.len() > *budget {
                 continue;
             }
             *budget -= d.bytes.len();
             replaced |= d.at.is_none();
-            let at =
-                d.at.map(|offset| LineCounter::default().locate(&chunk.bytes, offset));
+            let at = d.at.map(|offset| lines.locate(&chunk.bytes, offset));
             children.push(Chunk {
                 bytes: d.bytes,
                 path: match &d.path {
