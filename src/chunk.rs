@@ -162,7 +162,11 @@ mod tests {
     fn positions_along_one_line_count_from_the_last_one() {
         let data = "x\nété=A, ü=B, C\nD".as_bytes();
         let mut lc = LineCounter::default();
-        let find = |s: &str| data.windows(s.len()).position(|w| w == s.as_bytes()).unwrap();
+        let find = |s: &str| {
+            data.windows(s.len())
+                .position(|w| w == s.as_bytes())
+                .unwrap()
+        };
         assert_eq!(lc.locate(data, find("A")), (2, 5));
         assert_eq!(lc.locate(data, find("B")), (2, 10));
         assert_eq!(lc.locate(data, find("C")), (2, 13));

@@ -1,11 +1,12 @@
-//! The matcher: one case-insensitive Aho-Corasick automaton over every rule's keywords finds
+//! The matcher: a case-insensitive search for every rule's keywords (`keywords.rs`) finds
 //! where a secret could be; only rules whose keyword hit run their regex, and only in a window
 //! around the hit. Candidates then pass entropy, the rule's validator and the allowlists, and
 //! where two rules claim the same span the more specific one wins.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
+mod keywords;
 mod why;
+
+use keywords::KeywordSearch;
 
 use crate::entropy::shannon_entropy;
 use crate::rules::{Allow, Rule, RuleSet};
@@ -191,8 +192,8 @@ fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
 
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
-    automaton: AhoCorasick,
-    /// For each automaton pattern, the rules that listed that keyword.
+    search: KeywordSearch,
+    /// For each keyword, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
     longest_keyword: usize,
     opts: &'r MatchOptions,
@@ -220,18 +221,12 @@ impl<'r> Matcher<'r> {
                 }
             }
         }
-        // A DFA, always: the automatic choice falls back to an NFA past 100 keywords, which
-        // made every scan of a large history noticeably slower.
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&keywords)?;
+        let search = KeywordSearch::new(&keywords)?;
         let mut ctx = opts.ctx.clone();
         ctx.vendor_prefixes = vendor_prefixes(rules);
         Ok(Matcher {
             rules,
-            automaton,
+            search,
             longest_keyword: keywords.iter().map(|k| k.len()).max().unwrap_or(0),
             keyword_rules,
             opts,
@@ -316,13 +311,14 @@ impl<'r> Matcher<'r> {
     fn search(&self, data: &[u8], from: usize, to: usize) -> Vec<Hit> {
         let lo = from.saturating_sub(self.longest_keyword.saturating_sub(1));
         let hi = (to + self.longest_keyword.saturating_sub(1)).min(data.len());
-        let mut hits: Vec<Hit> = self
-            .automaton
-            .find_overlapping_iter(&data[lo..hi])
+        let mut found = Vec::new();
+        self.search.find_all(&data[lo..hi], &mut found);
+        let mut hits: Vec<Hit> = found
+            .into_iter()
             .map(|m| Hit {
-                keyword: m.pattern().as_u32(),
-                start: lo + m.start(),
-                end: lo + m.end(),
+                keyword: m.keyword,
+                start: lo + m.start,
+                end: lo + m.end,
             })
             .filter(|h| h.end > from && h.start < to)
             .collect();

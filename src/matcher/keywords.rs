@@ -1,0 +1,220 @@
+//! Finding every keyword occurrence (overlapping ones too, case-insensitively) fast.
+//!
+//! An Aho-Corasick DFA over ~180 keywords reads every byte through its transition table
+//! (~1.8 ns/byte here, a third of a history scan). Instead the text is lowercased into a
+//! buffer and searched by SIMD "packed" searchers (Teddy), 16 patterns each, for the *anchor*
+//! keywords only: those containing no other keyword. Every keyword contains an anchor; at each
+//! anchor hit the keywords built on it are compared in place. Anchors never contain one
+//! another, so at most one starts at any position and resuming one byte after each hit finds
+//! them all. Without SIMD (or for odd keyword sets) the DFA does the work.
+
+use aho_corasick::packed::{Config, MatchKind as PackedKind, Searcher};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind, Span};
+
+/// Anchors per packed searcher: fewer buckets per pattern keep Teddy's false hits rare
+/// (16 measured fastest on cargo's blobs against 8, 24, 32 and 64).
+const GROUP: usize = 16;
+
+/// One keyword occurrence: `keyword` indexes the list the searcher was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Occurrence {
+    pub start: usize,
+    pub end: usize,
+    pub keyword: u32,
+}
+
+pub enum KeywordSearch {
+    Packed(Packed),
+    Automaton(AhoCorasick),
+}
+
+pub struct Packed {
+    /// Lowercased keywords.
+    keywords: Vec<Vec<u8>>,
+    groups: Vec<Searcher>,
+    /// Per group, per pattern: the keywords anchored on it, with the anchor's offset in each.
+    built_on: Vec<Vec<Vec<(u32, usize)>>>,
+}
+
+impl KeywordSearch {
+    /// `keywords` must be lowercase and distinct.
+    pub fn new(keywords: &[String]) -> anyhow::Result<KeywordSearch> {
+        match Packed::new(keywords) {
+            Some(p) => Ok(KeywordSearch::Packed(p)),
+            None => Ok(KeywordSearch::Automaton(automaton(keywords)?)),
+        }
+    }
+
+    /// Every occurrence of every keyword inside `data`, in no particular order.
+    pub fn find_all(&self, data: &[u8], out: &mut Vec<Occurrence>) {
+        match self {
+            KeywordSearch::Packed(p) => p.find_all(data, out),
+            KeywordSearch::Automaton(a) => {
+                out.extend(a.find_overlapping_iter(data).map(|m| Occurrence {
+                    start: m.start(),
+                    end: m.end(),
+                    keyword: m.pattern().as_u32(),
+                }))
+            }
+        }
+    }
+}
+
+/// A DFA, always: the automatic choice falls back to an NFA past 100 keywords, which made
+/// every scan of a large history noticeably slower.
+pub fn automaton(keywords: &[String]) -> anyhow::Result<AhoCorasick> {
+    Ok(AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(keywords)?)
+}
+
+impl Packed {
+    fn new(keywords: &[String]) -> Option<Packed> {
+        let lower: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_vec()).collect();
+        if lower.is_empty()
+            || lower
+                .iter()
+                .any(|k| k.is_empty() || k.iter().any(u8::is_ascii_uppercase))
+        {
+            return None;
+        }
+        let contains = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
+        let mut anchors: Vec<usize> = (0..lower.len())
+            .filter(|&i| !(0..lower.len()).any(|j| j != i && contains(&lower[i], &lower[j])))
+            .collect();
+        // Shortest first, so each group's minimum length (Teddy's fingerprint) is as long as
+        // the group allows.
+        anchors.sort_by_key(|&i| (lower[i].len(), i));
+        let mut groups = Vec::new();
+        let mut built_on = Vec::new();
+        let mut anchored = vec![false; lower.len()];
+        for group in anchors.chunks(GROUP) {
+            let searcher = Config::new()
+                .match_kind(PackedKind::LeftmostFirst)
+                .builder()
+                .extend(group.iter().map(|&i| &lower[i]))
+                .build()?;
+            let mut on = Vec::new();
+            for &a in group {
+                let mut list = Vec::new();
+                for (k, kw) in lower.iter().enumerate() {
+                    if anchored[k] {
+                        continue;
+                    }
+                    if let Some(off) = memchr::memmem::find(kw, &lower[a]) {
+                        list.push((k as u32, off));
+                        anchored[k] = true;
+                    }
+                }
+                on.push(list);
+            }
+            groups.push(searcher);
+            built_on.push(on);
+        }
+        if anchored.iter().any(|a| !a) {
+            return None;
+        }
+        Some(Packed {
+            keywords: lower,
+            groups,
+            built_on,
+        })
+    }
+
+    fn find_all(&self, data: &[u8], out: &mut Vec<Occurrence>) {
+        LOWER.with_borrow_mut(|low| {
+            low.clear();
+            low.extend(data.iter().map(u8::to_ascii_lowercase));
+            for (g, searcher) in self.groups.iter().enumerate() {
+                let mut at = 0;
+                while at < low.len() {
+                    let Some(m) = searcher.find_in(low.as_slice(), Span::from(at..low.len()))
+                    else {
+                        break;
+                    };
+                    at = m.start() + 1;
+                    for &(k, off) in &self.built_on[g][m.pattern().as_usize()] {
+                        let Some(start) = m.start().checked_sub(off) else {
+                            continue;
+                        };
+                        let kw = &self.keywords[k as usize];
+                        if low.get(start..start + kw.len()) == Some(kw.as_slice()) {
+                            out.push(Occurrence {
+                                start,
+                                end: start + kw.len(),
+                                keyword: k,
+                            });
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+thread_local! {
+    /// The lowercased text, reused from file to file.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn keywords() -> Vec<String> {
+        let rules = crate::rules::RuleSet::builtin().expect("built-in packs parse");
+        let mut out: Vec<String> = rules
+            .rules
+            .iter()
+            .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn sorted(search: &KeywordSearch, data: &[u8]) -> Vec<Occurrence> {
+        let mut out = Vec::new();
+        search.find_all(data, &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_built_in_keywords_get_the_packed_search() {
+        let kws = keywords();
+        let KeywordSearch::Packed(p) = KeywordSearch::new(&kws).unwrap() else {
+            panic!("no packed searcher on this machine");
+        };
+        assert!(p.groups.len() <= kws.len().div_ceil(GROUP));
+    }
+
+    proptest! {
+        /// Keywords in any case, overlapping and cut short, between arbitrary text: the packed
+        /// search reports exactly the automaton's occurrences.
+        #[test]
+        fn packed_search_finds_what_the_automaton_finds(
+            pieces in proptest::collection::vec(
+                (any::<prop::sample::Index>(), "[ -~\n]{0,12}", any::<u64>(), 0usize..3),
+                0..60,
+            ),
+        ) {
+            let kws = keywords();
+            let packed = KeywordSearch::new(&kws).unwrap();
+            let dfa = KeywordSearch::Automaton(automaton(&kws).unwrap());
+            let mut data = Vec::new();
+            for (pick, filler, case, cut) in &pieces {
+                let kw = pick.get(&kws).as_bytes();
+                let kw = &kw[..kw.len() - cut.min(&(kw.len() - 1))];
+                data.extend(kw.iter().enumerate().map(|(i, b)| {
+                    if case >> (i % 64) & 1 == 1 { b.to_ascii_uppercase() } else { *b }
+                }));
+                data.extend_from_slice(filler.as_bytes());
+            }
+            prop_assert_eq!(sorted(&packed, &data), sorted(&dfa, &data));
+        }
+    }
+}
