@@ -208,6 +208,24 @@ def history_rows(repo, runs):
     ]
 
 
+def ref_scaling(hist, counts, runs):
+    """--history on a copy of `hist` with N tags written into packed-refs (as a mirror fetch
+    leaves them), for each N: time should grow linearly with N."""
+    rows = []
+    commits = subprocess.run(["git", "rev-list", "--all"], cwd=hist, capture_output=True, text=True, check=True).stdout.split()
+    for n in counts:
+        dest = os.path.join(WORK, f"refs-{n}")
+        if not os.path.exists(dest):
+            subprocess.run(["git", "clone", "-q", "--no-local", hist, dest], check=True)
+            names = sorted(f"refs/tags/mirror-{i:06d}" for i in range(n))
+            with open(os.path.join(dest, ".git", "packed-refs"), "a") as fh:
+                for i, name in enumerate(names):
+                    fh.write(f"{commits[(i * 7919) % len(commits)]} {name}\n")
+        r = bench(f"{n} tags", [KW, "scan", "--history", "--quiet", "--format", "json"], runs, cwd=dest)
+        rows.append(r)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -215,6 +233,7 @@ def main():
     ap.add_argument("--accuracy-only", action="store_true", help="only the accuracy table on fixtures/corpus")
     ap.add_argument("--release-binary", action="store_true", help="also build the static Linux release archive with scripts/package.sh (the release recipe) and time its binary beside the local build")
     ap.add_argument("--real", action="append", default=[], help="a real repository (a `git clone --no-local` of e.g. rust-lang/cargo) to run the history comparison on")
+    ap.add_argument("--refs", type=str, default="", help="comma-separated tag counts (e.g. 0,25000,50000,100000): --history time on a copy of --real's first repository with that many tags")
     a = ap.parse_args()
     for tool in (KW, GITLEAKS, KINGFISHER, BETTERLEAKS, RIPSECRETS):
         if not os.path.exists(tool):
@@ -248,6 +267,16 @@ def main():
         size = subprocess.run(["du", "-sh", os.path.join(real, ".git")], capture_output=True, text=True).stdout.split()[0]
         print(f"\n### History of a real repository: {os.path.basename(os.path.abspath(real))}, {commits} commits, .git {size}\n")
         print(table(history_rows(real, hruns), base="keywarden --history"))
+
+    if a.refs:
+        counts = [int(x) for x in a.refs.split(",")]
+        base = a.real[0] if a.real else hist
+        print(f"\n### Refs: --history on {os.path.basename(os.path.abspath(base))} with N tags in packed-refs\n")
+        rows = ref_scaling(base, counts, hruns)
+        print("| tags | median ms | ms per 10,000 tags over the first | peak RSS MiB |\n|---:|---:|---:|---:|")
+        for n, r in zip(counts, rows):
+            per = (r["median_ms"] - rows[0]["median_ms"]) / (n - counts[0]) * 10000 if n != counts[0] else 0
+            print(f"| {n:,} | {r['median_ms']:.0f} | {per:.1f} | {r['rss_mib']:.0f} |")
 
     # --staged for a 5-file commit in the large repository.
     for i in range(5):

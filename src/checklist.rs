@@ -209,8 +209,9 @@ pub fn purge_plan(findings: &[Finding], rules: &crate::rules::RuleSet) -> Vec<St
         .collect();
     lists.sort_by_key(|l| std::cmp::Reverse(l.len()));
     let mut refs: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for r in lists.into_iter().flatten() {
-        if !refs.contains(r) {
+        if seen.insert(r) {
             refs.push(r.clone());
         }
     }

@@ -186,3 +186,55 @@ fn many_refs_are_summarised_and_the_purge_plan_is_given_once() {
     assert!(!j["purge_plan"].as_array().unwrap().is_empty());
     assert_no_secret(&run, &[&a, &b]);
 }
+
+/// A mirror with 100,000 tags: the scan finishes, every ref reaching the leak is counted, the
+/// text summarises them in one line, and JSON keeps the full list. (Whether time stays linear
+/// in the number of refs is measured by `bench/bench.py --refs`, not here.)
+#[test]
+fn a_hundred_thousand_tags_are_read_and_summarised() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "README.md", "# before the leak\n");
+    let before = commit_all(d, "start", 1_700_000_000);
+    let mut f = Fakes::new(155);
+    let key = f.github();
+    write(
+        d,
+        "app.py",
+        &format!("# FAKE key for a test\nT = \"{key}\"\n"),
+    );
+    let leak = commit_all(d, "leak", 1_700_000_100);
+    // Written straight into packed-refs, as a mirror fetch leaves them: half the tags point
+    // before the leak, half at it.
+    let mut packed = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+    let mut names: Vec<String> = (0..100_000).map(|i| format!("refs/tags/m{i:06}")).collect();
+    names.sort();
+    for (i, name) in names.iter().enumerate() {
+        let target = if i % 2 == 0 { &before } else { &leak };
+        packed.push_str(&format!("{target} {name}\n"));
+    }
+    std::fs::write(d.join(".git/packed-refs"), packed).unwrap();
+    assert_eq!(
+        git(d, &["for-each-ref", "--count=200000"]).lines().count(),
+        100_001
+    );
+
+    let run = keywarden(d, &["scan", "--history"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("50002 ref(s): 1 branch(es): main; 50000 tags, m000001 (oldest) to m099999 (newest); 1 other ref(s)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.len() < 20_000,
+        "text stays short: {} bytes",
+        run.stdout.len()
+    );
+    let j = json(&keywarden(d, &["scan", "--history", "--format", "json"]));
+    let refs = j["findings"][0]["refs"].as_array().unwrap();
+    assert_eq!(refs.len(), 50_002, "full list in JSON");
+    assert_no_secret(&run, &[&key]);
+}
