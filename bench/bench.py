@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """keywarden benchmark: speed side by side with peers, and accuracy on the labelled corpus.
 
-Run bench/setup.sh once, then:  python3 bench/bench.py [--runs 5] [--commits 20000] [--real DIR]
+Run bench/setup.sh once, then:
+  python3 bench/bench.py [--runs 5] [--commits 20000] [--real DIR ...] [--refs 0,25000,100000]
 
---real DIR adds the history comparison on a real repository: fetch one (rust-lang/cargo) and
-`git clone --no-local` it under bench/work (never committed).
+--real DIR adds the history comparison on a real repository: fetch one (rust-lang/cargo,
+lodash/lodash) and `git clone --no-local` it under bench/work (never committed). --refs times
+--history on a copy of the first --real repository with N tags written into packed-refs.
 
 Trees (built under bench/work, never committed):
   empty     an empty directory (start-up cost)
