@@ -36,6 +36,15 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| RuleSet::builtin().expect("built-in packs parse"))
 }
 
+/// A matcher over the built-in rules with default options, built once.
+fn matcher() -> &'static Matcher<'static> {
+    static OPTS: std::sync::OnceLock<MatchOptions> = std::sync::OnceLock::new();
+    static MATCHER: std::sync::OnceLock<Matcher<'static>> = std::sync::OnceLock::new();
+    MATCHER.get_or_init(|| {
+        Matcher::new(rules(), OPTS.get_or_init(MatchOptions::default)).expect("matcher builds")
+    })
+}
+
 /// The pipeline's per-item stage on bytes from a file.
 fn scan(m: &Matcher, data: &[u8]) -> Vec<Finding> {
     let read = Read::Chunk {
@@ -80,94 +89,18 @@ proptest! {
         body in "[0-9A-Za-z]{30}",
         at in 0usize..2048,
     ) {
-        let opts = MatchOptions::default();
-        let m = Matcher::new(rules(), &opts).unwrap();
-        let _ = scan(&m, &noise);
+        let m = matcher();
+        let _ = scan(m, &noise);
         let token = github_token(&body);
         let mut data: Vec<u8> = noise.iter().map(|b| if *b == 0 { b' ' } else { *b }).collect();
         let at = at.min(data.len());
         let planted = format!("\n{token}\n");
         data.splice(at..at, planted.bytes());
-        let out = scan(&m, &data);
+        let out = scan(m, &data);
         prop_assert!(
             out.iter().any(|f| f.secret.as_ref().is_some_and(|s| s.expose() == token)),
             "planted token not found"
         );
-    }
-
-    /// History scans reuse what the previous revision of a file gave outside the changed
-    /// bytes; over any sequence of edits that must equal a fresh scan of each revision.
-    #[test]
-    fn a_revision_scanned_with_the_memo_matches_a_fresh_scan(
-        picks in proptest::collection::vec((any::<prop::sample::Index>(), "[ -~]{0,40}", 0usize..400), 1..12),
-        edits in proptest::collection::vec(
-            (0u8..8, any::<prop::sample::Index>(), any::<prop::sample::Index>(), "[ -~\n]{0,24}"),
-            1..12,
-        ),
-    ) {
-        let opts = MatchOptions::default();
-        let m = Matcher::new(rules(), &opts).unwrap();
-        // Revision 0: rule examples (real-shaped FAKE keys) between arbitrary text.
-        let examples: Vec<&String> = rules().rules.iter().flat_map(|r| r.spec.examples.iter()).collect();
-        let keywords: Vec<&String> = rules().rules.iter().flat_map(|r| r.spec.keywords.iter()).collect();
-        let mut data = Vec::new();
-        for (pick, filler, gap) in &picks {
-            data.extend_from_slice(pick.get(&examples).as_bytes());
-            data.push(b'\n');
-            data.extend_from_slice(filler.as_bytes());
-            // Spaced out, so a keyword hit is often the only one opening its rule's window.
-            data.extend(std::iter::repeat_n(b'.', *gap));
-            data.push(b'\n');
-        }
-        let mut memo = Memo::default();
-        let mut revisions = vec![data.clone()];
-        for (op, at, len, text) in &edits {
-            let at = at.index(data.len() + 1);
-            let end = (at + len.index(64)).min(data.len());
-            match op {
-                0 => { data.splice(at..at, text.bytes()); }
-                1 => { data.drain(at..end); }
-                2 => { data.splice(at..end, text.bytes()); }
-                3 => {
-                    let example = len.get(&examples);
-                    data.splice(at..at, example.bytes());
-                }
-                // An inline marker changes what a match on its line reports.
-                7 => { data.splice(at..at, b" # keywarden:allow ".iter().copied()); }
-                // Edits at a keyword's edges, where a hit straddles the changed bytes.
-                _ => {
-                    let lower = data.to_ascii_lowercase();
-                    let first = len.index(keywords.len());
-                    let found = (0..keywords.len()).find_map(|i| {
-                        let keyword = keywords[(first + i) % keywords.len()].to_ascii_lowercase();
-                        memchr::memmem::find(&lower[at..], keyword.as_bytes())
-                            .map(|p| at + p)
-                            .or_else(|| memchr::memmem::find(&lower, keyword.as_bytes()))
-                            .map(|k| (k, keyword.len()))
-                    });
-                    let Some((k, keyword_len)) = found else { continue };
-                    let kend = k + keyword_len;
-                    // Break the keyword's last or first byte in one revision and restore it
-                    // in the next: the restored keyword ends (starts) at the changed byte.
-                    let at = if *op == 5 { kend - 1 } else { k };
-                    if *op == 4 {
-                        data.splice(kend..kend, text.bytes());
-                    } else {
-                        let was = data[at];
-                        data[at] = b'#';
-                        revisions.push(data.clone());
-                        data[at] = was;
-                    }
-                }
-            }
-            revisions.push(data.clone());
-        }
-        for (i, rev) in revisions.iter().enumerate() {
-            let fresh = m.scan("src/app.py", rev);
-            let reused = m.scan_reusing("src/app.py", rev, &mut memo);
-            memo.remember(rev.clone());
-            prop_assert_eq!(format!("{fresh:?}"), format!("{reused:?}"), "revision {}", i);
-        }
     }
 
     #[test]
@@ -199,5 +132,124 @@ proptest! {
             let mut rules = RuleSet::builtin().unwrap();
             let _ = cfg.apply(&mut rules, "fuzz");
         }
+    }
+}
+
+/// History scans reuse what the previous revision of a file gave outside the changed
+/// bytes; over any sequence of edits that must equal a fresh scan of each revision. Each case
+/// scans a dozen revisions twice, so it runs 1,000 cases whatever PROPTEST_CASES says (the
+/// `proptest!` macro would let the variable raise it to 10,000: two minutes in debug).
+#[test]
+fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
+    let strategy = (
+        proptest::collection::vec(
+            (any::<prop::sample::Index>(), "[ -~]{0,40}", 0usize..300),
+            1..10,
+        ),
+        proptest::collection::vec(
+            (
+                0u8..8,
+                any::<prop::sample::Index>(),
+                any::<prop::sample::Index>(),
+                "[ -~\n]{0,24}",
+            ),
+            1..12,
+        ),
+    );
+    let config = ProptestConfig {
+        cases: 1000,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&strategy, |(picks, edits)| {
+        let m = matcher();
+        // Revision 0: rule examples (real-shaped FAKE keys) between arbitrary text.
+        let examples: Vec<&String> = rules()
+            .rules
+            .iter()
+            .flat_map(|r| r.spec.examples.iter())
+            .collect();
+        let keywords: Vec<&String> = rules()
+            .rules
+            .iter()
+            .flat_map(|r| r.spec.keywords.iter())
+            .collect();
+        let mut data = Vec::new();
+        for (pick, filler, gap) in &picks {
+            data.extend_from_slice(pick.get(&examples).as_bytes());
+            data.push(b'\n');
+            data.extend_from_slice(filler.as_bytes());
+            // Spaced out, so a keyword hit is often the only one opening its rule's window.
+            data.extend(std::iter::repeat_n(b'.', *gap));
+            data.push(b'\n');
+        }
+        let mut memo = Memo::default();
+        let mut revisions = vec![data.clone()];
+        for (op, at, len, text) in &edits {
+            let at = at.index(data.len() + 1);
+            let end = (at + len.index(64)).min(data.len());
+            match op {
+                0 => {
+                    data.splice(at..at, text.bytes());
+                }
+                1 => {
+                    data.drain(at..end);
+                }
+                2 => {
+                    data.splice(at..end, text.bytes());
+                }
+                3 => {
+                    let example = len.get(&examples);
+                    data.splice(at..at, example.bytes());
+                }
+                // An inline marker changes what a match on its line reports.
+                7 => {
+                    data.splice(at..at, b" # keywarden:allow ".iter().copied());
+                }
+                // Edits at a keyword's edges, where a hit straddles the changed bytes.
+                _ => {
+                    let lower = data.to_ascii_lowercase();
+                    let first = len.index(keywords.len());
+                    let found = (0..keywords.len()).find_map(|i| {
+                        let keyword = keywords[(first + i) % keywords.len()].to_ascii_lowercase();
+                        memchr::memmem::find(&lower[at..], keyword.as_bytes())
+                            .map(|p| at + p)
+                            .or_else(|| memchr::memmem::find(&lower, keyword.as_bytes()))
+                            .map(|k| (k, keyword.len()))
+                    });
+                    let Some((k, keyword_len)) = found else {
+                        continue;
+                    };
+                    let kend = k + keyword_len;
+                    // Break the keyword's last or first byte in one revision and restore it
+                    // in the next: the restored keyword ends (starts) at the changed byte.
+                    let at = if *op == 5 { kend - 1 } else { k };
+                    if *op == 4 {
+                        data.splice(kend..kend, text.bytes());
+                    } else {
+                        let was = data[at];
+                        data[at] = b'#';
+                        revisions.push(data.clone());
+                        data[at] = was;
+                    }
+                }
+            }
+            revisions.push(data.clone());
+        }
+        for (i, rev) in revisions.iter().enumerate() {
+            let fresh = m.scan("src/app.py", rev);
+            let reused = m.scan_reusing("src/app.py", rev, &mut memo);
+            memo.remember(rev.clone());
+            prop_assert_eq!(
+                format!("{fresh:?}"),
+                format!("{reused:?}"),
+                "revision {}",
+                i
+            );
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }

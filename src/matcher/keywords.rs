@@ -164,16 +164,32 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn keywords() -> Vec<String> {
-        let rules = crate::rules::RuleSet::builtin().expect("built-in packs parse");
-        let mut out: Vec<String> = rules
-            .rules
-            .iter()
-            .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+    fn keywords() -> &'static [String] {
+        static KEYWORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        KEYWORDS.get_or_init(|| {
+            let rules = crate::rules::RuleSet::builtin().expect("built-in packs parse");
+            let mut out: Vec<String> = rules
+                .rules
+                .iter()
+                .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        })
+    }
+
+    /// The packed search and the automaton over the built-in keywords, built once.
+    fn searchers() -> &'static (KeywordSearch, KeywordSearch) {
+        static BOTH: std::sync::OnceLock<(KeywordSearch, KeywordSearch)> =
+            std::sync::OnceLock::new();
+        BOTH.get_or_init(|| {
+            let kws = keywords();
+            (
+                KeywordSearch::new(kws).unwrap(),
+                KeywordSearch::Automaton(automaton(kws).unwrap()),
+            )
+        })
     }
 
     fn sorted(search: &KeywordSearch, data: &[u8]) -> Vec<Occurrence> {
@@ -186,13 +202,18 @@ mod tests {
     #[test]
     fn the_built_in_keywords_get_the_packed_search() {
         let kws = keywords();
-        let KeywordSearch::Packed(p) = KeywordSearch::new(&kws).unwrap() else {
+        let KeywordSearch::Packed(p) = KeywordSearch::new(kws).unwrap() else {
             panic!("no packed searcher on this machine");
         };
         assert!(p.groups.len() <= kws.len().div_ceil(GROUP));
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: ProptestConfig::default().cases.min(3000),
+            ..ProptestConfig::default()
+        })]
+
         /// Keywords in any case, overlapping and cut short, between arbitrary text: the packed
         /// search reports exactly the automaton's occurrences.
         #[test]
@@ -203,18 +224,17 @@ mod tests {
             ),
         ) {
             let kws = keywords();
-            let packed = KeywordSearch::new(&kws).unwrap();
-            let dfa = KeywordSearch::Automaton(automaton(&kws).unwrap());
+            let (packed, dfa) = searchers();
             let mut data = Vec::new();
             for (pick, filler, case, cut) in &pieces {
-                let kw = pick.get(&kws).as_bytes();
+                let kw = pick.get(kws).as_bytes();
                 let kw = &kw[..kw.len() - cut.min(&(kw.len() - 1))];
                 data.extend(kw.iter().enumerate().map(|(i, b)| {
                     if case >> (i % 64) & 1 == 1 { b.to_ascii_uppercase() } else { *b }
                 }));
                 data.extend_from_slice(filler.as_bytes());
             }
-            prop_assert_eq!(sorted(&packed, &data), sorted(&dfa, &data));
+            prop_assert_eq!(sorted(packed, &data), sorted(dfa, &data));
         }
     }
 }

@@ -238,3 +238,46 @@ fn a_hundred_thousand_tags_are_read_and_summarised() {
     assert_eq!(refs.len(), 50_002, "full list in JSON");
     assert_no_secret(&run, &[&key]);
 }
+
+/// Provenance handles more secrets than fit one 64-bit word: 70 keys in 70 files, added over
+/// two commits, each with its own first commit, and the ones deleted later not in HEAD.
+#[test]
+fn seventy_secrets_each_get_their_own_first_commit() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(156);
+    let keys: Vec<String> = (0..70).map(|_| f.github()).collect();
+    for (i, k) in keys.iter().enumerate().take(40) {
+        write(
+            d,
+            &format!("a/k{i:02}.py"),
+            &format!("# FAKE key for a test\nT = \"{k}\"\n"),
+        );
+    }
+    let first = commit_all(d, "first forty", 1_700_000_000);
+    for (i, k) in keys.iter().enumerate().skip(40) {
+        write(
+            d,
+            &format!("b/k{i:02}.py"),
+            &format!("# FAKE key for a test\nT = \"{k}\"\n"),
+        );
+    }
+    let second = commit_all(d, "thirty more", 1_700_000_100);
+    git(d, &["rm", "-q", "a/k00.py", "b/k69.py"]);
+    commit_all(d, "drop two", 1_700_000_200);
+    let j = json(&keywarden(d, &["scan", "--history", "--format", "json"]));
+    let found = j["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 70);
+    for x in found {
+        let path = x["path"].as_str().unwrap();
+        let want = if path.starts_with("a/") {
+            &first
+        } else {
+            &second
+        };
+        assert_eq!(x["commit"].as_str(), Some(want.as_str()), "{path}");
+        let gone = path == "a/k00.py" || path == "b/k69.py";
+        assert_eq!(x["in_head"].as_bool(), Some(!gone), "{path}");
+    }
+}

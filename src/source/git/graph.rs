@@ -348,54 +348,60 @@ impl Walked {
 }
 
 impl Graph {
-    /// `targets` (blob id → bit) by interned id, for `reach`.
-    pub(super) fn target_bits(&self, targets: &HashMap<ObjectId, usize>) -> HashMap<u32, usize> {
-        targets
-            .iter()
-            .filter_map(|(id, &t)| Some((self.trees.objects.get(id)?, t)))
+    /// For each commit, which of `targets` (blob id → bit) its tree reaches, as a bitset.
+    /// Targets go 64 at a time: one word per tree and a flag, memoized in two flat lists
+    /// indexed by interned id (a map of bitsets per tree cost cargo's history 7 MiB).
+    pub(super) fn commit_bits(&self, targets: &HashMap<ObjectId, usize>) -> Vec<Vec<u64>> {
+        let words = targets.len().div_ceil(64).max(1);
+        // Blobs are interned too (after the trees that hold them), so size by every id.
+        let n = self.trees.objects.ids.len();
+        let columns: Vec<Vec<u64>> = (0..words)
+            .map(|w| {
+                let mut slot = vec![u8::MAX; n];
+                for (id, &t) in targets {
+                    if t / 64 == w
+                        && let Some(i) = self.trees.objects.get(id)
+                        && let Some(s) = slot.get_mut(i as usize)
+                    {
+                        *s = (t % 64) as u8;
+                    }
+                }
+                let mut memo = vec![0u64; n];
+                let mut done = vec![false; n];
+                self.commits
+                    .iter()
+                    .map(|c| match self.trees.objects.get(&c.tree) {
+                        Some(t) => self.reach_word(t, &slot, &mut memo, &mut done),
+                        None => 0,
+                    })
+                    .collect()
+            })
+            .collect();
+        (0..self.commits.len())
+            .map(|ci| columns.iter().map(|col| col[ci]).collect())
             .collect()
     }
 
-    /// Which of the target blobs a commit's tree reaches, as a bitset of `words` words,
-    /// memoized per tree.
-    pub(super) fn reach(
-        &self,
-        tree: ObjectId,
-        targets: &HashMap<u32, usize>,
-        words: usize,
-        memo: &mut HashMap<u32, Vec<u64>>,
-    ) -> Vec<u64> {
-        match self.trees.objects.get(&tree) {
-            Some(t) => self.reach_id(t, targets, words, memo),
-            None => vec![0u64; words],
+    fn reach_word(&self, tree: u32, slot: &[u8], memo: &mut [u64], done: &mut [bool]) -> u64 {
+        let i = tree as usize;
+        if done.get(i).copied().unwrap_or(true) {
+            return memo.get(i).copied().unwrap_or(0);
         }
-    }
-
-    fn reach_id(
-        &self,
-        tree: u32,
-        targets: &HashMap<u32, usize>,
-        words: usize,
-        memo: &mut HashMap<u32, Vec<u64>>,
-    ) -> Vec<u64> {
-        if let Some(v) = memo.get(&tree) {
-            return v.clone();
-        }
-        let mut bits = vec![0u64; words];
+        let mut bits = 0u64;
         if let Some((trees, blobs)) = self.trees.children(tree) {
-            for c in blobs {
-                if let Some(&t) = targets.get(c) {
-                    bits[t / 64] |= 1 << (t % 64);
+            for &c in blobs {
+                if let Some(&b) = slot.get(c as usize)
+                    && b != u8::MAX
+                {
+                    bits |= 1 << b;
                 }
             }
             for &c in trees {
-                let sub = self.reach_id(c, targets, words, memo);
-                for (b, s) in bits.iter_mut().zip(sub) {
-                    *b |= s;
-                }
+                bits |= self.reach_word(c, slot, memo, done);
             }
         }
-        memo.insert(tree, bits.clone());
+        memo[i] = bits;
+        done[i] = true;
         bits
     }
 

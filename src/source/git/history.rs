@@ -158,14 +158,7 @@ fn attach_provenance(
         ids.dedup();
         ids.into_iter().enumerate().map(|(i, b)| (b, i)).collect()
     };
-    let mut memo = HashMap::new();
-    let target_bits = graph.target_bits(&targets);
-    let words = targets.len().div_ceil(64).max(1);
-    let commit_bits: Vec<Vec<u64>> = graph
-        .commits
-        .iter()
-        .map(|c| graph.reach(c.tree, &target_bits, words, &mut memo))
-        .collect();
+    let commit_bits = graph.commit_bits(&targets);
     let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
     let head_idx = head.and_then(|h| graph.index.get(&h).copied());
     let children = graph.children();
