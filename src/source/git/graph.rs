@@ -8,7 +8,8 @@ use rayon::prelude::*;
 #[derive(Default)]
 pub(super) struct Interner {
     ids: Vec<ObjectId>,
-    index: HashMap<ObjectId, u32>,
+    /// gix's table hashes an id by its first bytes (ids are already uniform), not SipHash.
+    index: IdMap<u32>,
 }
 
 impl Interner {
@@ -138,12 +139,16 @@ pub(super) struct CommitInfo {
 /// The commit graph and tree DAG of the scanned part of a repository.
 pub(super) struct Graph {
     pub(super) commits: Vec<CommitInfo>,
-    pub(super) index: HashMap<ObjectId, usize>,
+    pub(super) index: IdMap<usize>,
     /// Children of every unique tree seen.
     pub(super) trees: Trees,
     /// Each unique blob with the first (oldest) commit and path it appeared at.
-    pub(super) blobs: HashMap<ObjectId, (usize, String)>,
+    pub(super) blobs: IdMap<(usize, String)>,
 }
+
+/// A map keyed by object id that hashes the id's first bytes (ids are uniform already) instead
+/// of running SipHash over all 20.
+pub(super) type IdMap<V> = gix::hashtable::HashMap<ObjectId, V>;
 
 pub(super) fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
     let obj = repo
@@ -175,7 +180,7 @@ pub(super) fn walk_commits(
     tips: &[ObjectId],
     stop: &HashSet<ObjectId>,
 ) -> Result<Vec<CommitInfo>> {
-    let mut seen: HashSet<ObjectId> = HashSet::new();
+    let mut seen = gix::hashtable::HashSet::default();
     let mut queue: VecDeque<ObjectId> =
         tips.iter().copied().filter(|t| !stop.contains(t)).collect();
     let mut out = Vec::new();
@@ -200,8 +205,7 @@ pub(super) fn walk_commits(
 fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    let index: HashMap<ObjectId, usize> =
-        commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let index: IdMap<usize> = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut pending = vec![0usize; commits.len()];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
     for (i, c) in commits.iter().enumerate() {
@@ -238,7 +242,7 @@ impl Graph {
             commits,
             index,
             trees: Trees::default(),
-            blobs: HashMap::new(),
+            blobs: IdMap::default(),
         }
     }
 
@@ -282,14 +286,12 @@ impl Graph {
             }
             self.blobs.reserve(part.blobs.len());
             for (id, first) in part.blobs {
-                match self.blobs.entry(id) {
-                    std::collections::hash_map::Entry::Occupied(mut e) if first.0 < e.get().0 => {
-                        e.insert(first);
+                match self.blobs.get_mut(&id) {
+                    Some(kept) if first.0 < kept.0 => *kept = first,
+                    Some(_) => {}
+                    None => {
+                        self.blobs.insert(id, first);
                     }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(first);
-                    }
-                    _ => {}
                 }
             }
         }
@@ -302,7 +304,7 @@ impl Graph {
 #[derive(Default)]
 struct Walked {
     trees: Trees,
-    blobs: HashMap<ObjectId, (usize, String)>,
+    blobs: IdMap<(usize, String)>,
 }
 
 impl Walked {
