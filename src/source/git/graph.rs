@@ -30,8 +30,7 @@ const NOT_WALKED: u64 = u64::MAX;
 
 /// Every unique tree walked, with its children, packed: per tree the number of subtrees and of
 /// blobs, then each list sorted and stored as LEB128 gaps. A tree's entries are interned
-/// together, so the gaps are small: cargo's 3.5 million children take ~1.5 bytes each instead
-/// of 4.
+/// together, so the gaps are small (on cargo's history, peak RSS fell 7 MiB against `u32`s).
 #[derive(Default)]
 pub(super) struct Trees {
     pub(super) objects: Interner,
