@@ -69,13 +69,8 @@ pub struct MatchOptions {
     pub inline_allow: bool,
 }
 
-/// One keyword occurrence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Hit {
-    keyword: u32,
-    start: usize,
-    end: usize,
-}
+/// One keyword occurrence (ordered by start, then end).
+type Hit = keywords::Occurrence;
 
 /// One rule's window in a chunk and the matches (before overlaps are resolved) it gave.
 #[derive(Debug, Clone)]
@@ -311,18 +306,13 @@ impl<'r> Matcher<'r> {
     fn search(&self, data: &[u8], from: usize, to: usize) -> Vec<Hit> {
         let lo = from.saturating_sub(self.longest_keyword.saturating_sub(1));
         let hi = (to + self.longest_keyword.saturating_sub(1)).min(data.len());
-        let mut found = Vec::new();
-        self.search.find_all(&data[lo..hi], &mut found);
-        let mut hits: Vec<Hit> = found
-            .into_iter()
-            .map(|m| Hit {
-                keyword: m.keyword,
-                start: lo + m.start,
-                end: lo + m.end,
-            })
-            .filter(|h| h.end > from && h.start < to)
-            .collect();
-        hits.sort_unstable_by_key(|h| (h.start, h.end, h.keyword));
+        let mut hits = Vec::new();
+        self.search.find_all(&data[lo..hi], &mut hits);
+        hits.retain_mut(|h| {
+            (h.start, h.end) = (lo + h.start, lo + h.end);
+            h.end > from && h.start < to
+        });
+        hits.sort_unstable();
         hits
     }
 
@@ -344,7 +334,7 @@ impl<'r> Matcher<'r> {
                     end: h.end - tail_old + tail_new,
                 }),
         );
-        hits.sort_unstable_by_key(|h| (h.start, h.end, h.keyword));
+        hits.sort_unstable();
         let change = Change {
             prefix: a,
             tail_new,
