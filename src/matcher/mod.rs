@@ -274,7 +274,7 @@ impl<'r> Matcher<'r> {
         hits: &[Hit],
         reuse: Option<&Reuse>,
     ) -> (Vec<Match>, Vec<Window>, Vec<Match>) {
-        let spans = self.windows(data.len(), hits, |rule| rule.paths.admits(path));
+        let spans = self.windows(data, hits, |rule| rule.paths.admits(path));
         let mut found = Vec::new();
         let mut windows = Vec::new();
         for (rule_idx, spans) in spans.into_iter().enumerate() {
@@ -343,24 +343,38 @@ impl<'r> Matcher<'r> {
         (hits, change)
     }
 
-    /// Per rule, the merged byte windows around its keyword hits (sorted by start).
+    /// Per rule, the merged byte windows around its keyword hits (sorted by start): from
+    /// `WINDOW_BEFORE` bytes before a hit to the rule's `window` after it, and for a
+    /// line-bound rule (`rules::line_bound`) no further than the hit's line.
     fn windows(
         &self,
-        len: usize,
+        data: &[u8],
         hits: &[Hit],
         admits: impl Fn(&Rule) -> bool,
     ) -> Vec<Vec<(usize, usize)>> {
         let n = self.rules.rules.len();
+        let len = data.len();
         let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-        let mut admitted: Vec<Option<bool>> = vec![None; n];
+        // Per rule: not yet asked, not admitted, or admitted and whether it is line-bound.
+        let mut admitted: Vec<Option<Option<bool>>> = vec![None; n];
         for hit in hits {
             for &r in &self.keyword_rules[hit.keyword as usize] {
                 let rule = &self.rules.rules[r];
-                if !*admitted[r].get_or_insert_with(|| admits(rule)) {
+                let Some(line_bound) = *admitted[r].get_or_insert_with(|| {
+                    admits(rule).then(|| rule.compiled().is_some_and(|c| c.line_bound))
+                }) else {
                     continue;
+                };
+                let mut ws = hit.start.saturating_sub(WINDOW_BEFORE);
+                let mut we = (hit.end + rule.window()).min(len);
+                if line_bound {
+                    if let Some(i) = memchr::memrchr(b'\n', &data[ws..hit.start]) {
+                        ws += i + 1;
+                    }
+                    if let Some(i) = memchr::memchr(b'\n', &data[hit.end.min(we)..we]) {
+                        we = hit.end + i;
+                    }
                 }
-                let ws = hit.start.saturating_sub(WINDOW_BEFORE);
-                let we = (hit.end + rule.window()).min(len);
                 match windows[r].last_mut() {
                     Some(last) if ws <= last.1 => last.1 = last.1.max(we),
                     _ => windows[r].push((ws, we)),
@@ -567,7 +581,7 @@ pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> 
         return Vec::new();
     };
     let hits = matcher.search(text, 0, text.len());
-    let windows = matcher.windows(text.len(), &hits, |r| std::ptr::eq(r, rule));
+    let windows = matcher.windows(text, &hits, |r| std::ptr::eq(r, rule));
     let mut out = Vec::new();
     if let Some(spans) = windows.get(idx) {
         for &(ws, we) in spans {
