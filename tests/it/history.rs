@@ -281,3 +281,74 @@ fn seventy_secrets_each_get_their_own_first_commit() {
         assert_eq!(x["in_head"].as_bool(), Some(!gone), "{path}");
     }
 }
+
+#[test]
+fn a_small_revision_stored_as_a_delta_of_an_oversized_one_is_still_scanned() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(151);
+    let (old, new) = (f.stripe_live(), f.github());
+    // 140 KB of ordinary lines, the first revision's key at the end; the second revision keeps
+    // 100 KB of them (git deltifies only against a base less than ~30x bigger).
+    let filler: String = (0..4000)
+        .map(|i| format!("row {i:05} of an ordinary data file\n"))
+        .collect();
+    write(
+        d,
+        "data.txt",
+        &format!("{filler}# FAKE key\nOLD = \"{old}\"\n"),
+    );
+    commit_all(d, "big", 1_700_000_000);
+    write(
+        d,
+        "data.txt",
+        &format!("{}# FAKE key\nNEW = \"{new}\"\n", &filler[..100_000]),
+    );
+    commit_all(d, "small", 1_700_000_100);
+    git(d, &["repack", "-adf", "-q", "--window=10", "--depth=10"]);
+    let ids = git(d, &["rev-parse", "HEAD~1:data.txt", "HEAD:data.txt"]);
+    let ids: Vec<&str> = ids.lines().collect();
+    let check = std::process::Command::new("git")
+        .args(["cat-file", "--batch-check=%(objectname) %(deltabase)"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(ids[1].as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let line = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        line.trim().ends_with(ids[0]),
+        "the small revision is a delta of the big one (what this test is about): {line}"
+    );
+    let run = keywarden(
+        d,
+        &[
+            "scan",
+            "--history",
+            "--max-file-size",
+            "120KiB",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("data.txt") && run.stderr.contains("max-file-size"),
+        "the big revision is skipped by size: {}",
+        run.stderr
+    );
+    let j = json(&run);
+    let rules: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["github-token"], "{}", run.all());
+}

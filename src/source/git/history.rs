@@ -9,7 +9,11 @@ use crate::source::Stage;
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
 /// provenance afterwards. `--history`, `--range` and `--pre-push` are all this.
 pub struct Blobs {
+    /// Reads blobs for the scan; refuses any object over `max_file_size` (see `reopen`).
     pub(super) repo: gix::ThreadSafeRepository,
+    /// No size limit: reads what the limited handle refused (a small blob stored as a delta of
+    /// a big one) and the base versions of a range.
+    pub(super) full: gix::ThreadSafeRepository,
     pub(super) graph: Graph,
     /// Blobs, sorted so revisions of one file are read together (paths stay in the graph).
     pub(super) items: Vec<ObjectId>,
@@ -32,7 +36,7 @@ impl Blobs {
         head: Option<ObjectId>,
         max_file_size: u64,
         admit: impl Fn(&str) -> bool,
-    ) -> Blobs {
+    ) -> Result<Blobs> {
         let mut sorted: Vec<(&String, usize, ObjectId)> = graph
             .blobs
             .iter()
@@ -44,8 +48,9 @@ impl Blobs {
         sorted.sort();
         let excluded = graph.blobs.len() - sorted.len();
         let items = sorted.into_iter().map(|(_, _, id)| id).collect();
-        Blobs {
-            repo: repo.into_sync(),
+        Ok(Blobs {
+            repo: reopen(&repo, Some(max_file_size))?.into_sync(),
+            full: reopen(&repo, None)?.into_sync(),
             graph,
             items,
             refs,
@@ -54,7 +59,7 @@ impl Blobs {
             max_file_size,
             excluded,
             stages: Vec::new(),
-        }
+        })
     }
 }
 
@@ -72,19 +77,31 @@ impl Source for Blobs {
 
     fn read(&self, repo: &mut gix::Repository, id: &ObjectId) -> Read {
         let path = self.graph.blobs.get(id).map_or("", |(_, p)| p.as_str());
-        read_item(
-            repo,
-            *id,
-            path,
-            Provenance::Blob(*id),
-            true,
-            self.max_file_size,
-        )
+        match repo.find_object(*id) {
+            Ok(obj) => item(
+                Ok(Some(obj.detach().data)),
+                *id,
+                path,
+                Provenance::Blob(*id),
+                true,
+                self.max_file_size,
+            ),
+            // Over the limit (itself, or a delta base on the way), or missing: the header
+            // decides, through the unlimited handle, and names the problem.
+            Err(_) => read_item(
+                &self.full.to_thread_local(),
+                *id,
+                path,
+                Provenance::Blob(*id),
+                true,
+                self.max_file_size,
+            ),
+        }
     }
 
     fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {
         if !self.base_paths.is_empty() {
-            let repo = self.repo.to_thread_local();
+            let repo = self.full.to_thread_local();
             found.retain(|f| {
                 let (Some(secret), Some(old)) = (&f.secret, self.base_paths.get(&f.primary().path))
                 else {
@@ -306,7 +323,7 @@ pub fn history(
             .or_insert_with(|| (usize::MAX, format!("(unreachable blob {id})")));
     }
     let head = repo.head_id().ok().map(|h| h.detach());
-    let mut blobs = Blobs::new(repo, graph, refs, head, max_file_size, admit);
+    let mut blobs = Blobs::new(repo, graph, refs, head, max_file_size, admit)?;
     blobs.stages = vec![walk, trees];
     Ok(blobs)
 }

@@ -109,7 +109,7 @@ fn added_over(
             graph.blobs.len()
         ),
     };
-    let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, admit);
+    let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, admit)?;
     blobs.base_paths = base_paths;
     blobs.stages = vec![listed];
     Ok(blobs)
