@@ -352,3 +352,25 @@ fn a_small_revision_stored_as_a_delta_of_an_oversized_one_is_still_scanned() {
         .collect();
     assert_eq!(rules, ["github-token"], "{}", run.all());
 }
+
+#[test]
+fn a_missing_commit_in_the_middle_of_history_is_an_error_that_names_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    // Two branches, so the parallel commit walk has work for more than one thread.
+    for i in 0..6 {
+        write(d, "n.txt", &format!("{i}\n"));
+        commit_all(d, &format!("main {i}"), 1_700_000_000 + i);
+    }
+    git(d, &["checkout", "-q", "-b", "side", "HEAD~3"]);
+    for i in 0..6 {
+        write(d, "s.txt", &format!("{i}\n"));
+        commit_all(d, &format!("side {i}"), 1_700_001_000 + i);
+    }
+    let gone = git(d, &["rev-parse", "side~2"]);
+    std::fs::remove_file(d.join(format!(".git/objects/{}/{}", &gone[..2], &gone[2..]))).unwrap();
+    let run = keywarden(d, &["scan", "--history"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains(&gone), "{}", run.stderr);
+}

@@ -203,28 +203,98 @@ pub(super) fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<Comm
 }
 
 /// Walk every commit reachable from `tips` (stopping at `stop`), parents before children.
+///
+/// Inflating commits is most of the walk (cargo's 23,815 take 0.16 s on one core), so every
+/// rayon thread takes commits from one shared queue: a merge's parents are decoded at the same
+/// time, and history with branches and merged pull requests walks in parallel.
 pub(super) fn walk_commits(
     repo: &gix::Repository,
     tips: &[ObjectId],
     stop: &HashSet<ObjectId>,
 ) -> Result<Vec<CommitInfo>> {
-    let mut seen = gix::hashtable::HashSet::default();
-    let mut queue: VecDeque<ObjectId> =
-        tips.iter().copied().filter(|t| !stop.contains(t)).collect();
-    let mut out = Vec::new();
-    while let Some(id) = queue.pop_front() {
-        if !seen.insert(id) {
-            continue;
-        }
-        let c = decode_commit(repo, id)?;
-        for p in &c.parents {
-            if !seen.contains(p) && !stop.contains(p) {
-                queue.push_back(*p);
-            }
-        }
-        out.push(c);
+    struct Shared {
+        queue: Vec<ObjectId>,
+        seen: gix::hashtable::HashSet<ObjectId>,
+        /// Threads decoding a commit now (they may queue its parents).
+        busy: usize,
+        failed: bool,
     }
-    Ok(topological(out))
+    let mut seen = gix::hashtable::HashSet::default();
+    let queue: Vec<ObjectId> = tips
+        .iter()
+        .copied()
+        .filter(|t| !stop.contains(t) && seen.insert(*t))
+        .collect();
+    let shared = std::sync::Mutex::new(Shared {
+        queue,
+        seen,
+        busy: 0,
+        failed: false,
+    });
+    let wake = std::sync::Condvar::new();
+    let sync = repo.clone().into_sync();
+    let threads = rayon::current_num_threads().max(1);
+    let parts: Vec<Result<Vec<CommitInfo>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (shared, wake, sync) = (&shared, &wake, &sync);
+                scope.spawn(move || -> Result<Vec<CommitInfo>> {
+                    let repo = sync.to_thread_local();
+                    let mut out = Vec::new();
+                    let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut guard = lock();
+                    loop {
+                        if guard.failed {
+                            return Ok(out);
+                        }
+                        let Some(id) = guard.queue.pop() else {
+                            if guard.busy == 0 {
+                                wake.notify_all();
+                                return Ok(out);
+                            }
+                            guard = wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+                            continue;
+                        };
+                        guard.busy += 1;
+                        drop(guard);
+                        let decoded = decode_commit(&repo, id);
+                        guard = lock();
+                        guard.busy -= 1;
+                        let c = match decoded {
+                            Ok(c) => c,
+                            Err(e) => {
+                                guard.failed = true;
+                                wake.notify_all();
+                                return Err(e);
+                            }
+                        };
+                        let before = guard.queue.len();
+                        for p in &c.parents {
+                            if !stop.contains(p) && guard.seen.insert(*p) {
+                                guard.queue.push(*p);
+                            }
+                        }
+                        if guard.queue.len() > before + 1 || guard.busy == 0 {
+                            wake.notify_all();
+                        }
+                        out.push(c);
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(anyhow!("the commit walk panicked")))
+            })
+            .collect()
+    });
+    let mut commits = Vec::new();
+    for part in parts {
+        commits.extend(part?);
+    }
+    Ok(topological(commits))
 }
 
 /// Parents before children, whatever the clocks say (commit times are not ordered along

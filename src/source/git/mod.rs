@@ -4,7 +4,7 @@
 //! settles afterwards: provenance (first commit, refs, HEAD) is attached to each secret, so a
 //! secret kept across 1,000 commits is one finding.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
