@@ -71,10 +71,6 @@ impl Trees {
         self.spans.get(i as usize).is_some_and(|&s| s != NOT_WALKED)
     }
 
-    fn contains(&self, id: &ObjectId) -> bool {
-        self.objects.get(id).is_some_and(|i| self.walked(i))
-    }
-
     /// The subtrees and blobs of tree `i` (each sorted), if it was walked.
     fn children(&self, i: u32) -> Option<(Vec<u32>, Vec<u32>)> {
         let start = *self.spans.get(i as usize)?;
@@ -366,7 +362,7 @@ impl Graph {
                 let repo = sync.to_thread_local();
                 let mut w = Walked::default();
                 for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
-                    w.visit(&repo, *root, String::new(), ci, skip)?;
+                    w.visit_root(&repo, *root, ci, skip)?;
                 }
                 Ok(w)
             })
@@ -406,17 +402,35 @@ struct Walked {
 }
 
 impl Walked {
+    /// Walk the tree of commit `ci` (its root) unless it was walked already.
+    fn visit_root(
+        &mut self,
+        repo: &gix::Repository,
+        root: ObjectId,
+        ci: usize,
+        skip: &HashSet<ObjectId>,
+    ) -> Result<()> {
+        if skip.contains(&root) {
+            return Ok(());
+        }
+        let i = self.trees.objects.intern(root);
+        if self.trees.walked(i) {
+            return Ok(());
+        }
+        self.visit(repo, root, i, String::new(), ci, skip)
+    }
+
+    /// Walk tree `tree` (interned as `i`, not walked yet) and its subtrees not walked yet.
+    /// Each id is looked up once, where its parent lists it.
     fn visit(
         &mut self,
         repo: &gix::Repository,
         tree: ObjectId,
+        i: u32,
         prefix: String,
         ci: usize,
         skip: &HashSet<ObjectId>,
     ) -> Result<()> {
-        if self.trees.contains(&tree) || skip.contains(&tree) {
-            return Ok(());
-        }
         let obj = repo
             .find_object(tree)
             .with_context(|| format!("tree {tree}: missing or corrupt"))?;
@@ -426,9 +440,10 @@ impl Walked {
             let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
             let id = entry.oid.to_owned();
             if entry.mode.is_tree() {
-                tree_ids.push(self.trees.objects.intern(id));
-                if !self.trees.contains(&id) && !skip.contains(&id) {
-                    subtrees.push((id, join(&prefix, entry.filename)));
+                let t = self.trees.objects.intern(id);
+                tree_ids.push(t);
+                if !self.trees.walked(t) && !skip.contains(&id) {
+                    subtrees.push((id, t, join(&prefix, entry.filename)));
                 }
             } else if entry.mode.is_blob() {
                 blob_ids.push(self.trees.objects.intern(id));
@@ -438,10 +453,12 @@ impl Walked {
             }
         }
         drop(obj);
-        let tree = self.trees.objects.intern(tree);
-        self.trees.insert(tree, &tree_ids, &blob_ids);
-        for (id, path) in subtrees {
-            self.visit(repo, id, path, ci, skip)?;
+        self.trees.insert(i, &tree_ids, &blob_ids);
+        for (id, t, path) in subtrees {
+            // A tree listed twice in one parent is walked by the first listing.
+            if !self.trees.walked(t) {
+                self.visit(repo, id, t, path, ci, skip)?;
+            }
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ use super::graph::*;
 use super::*;
 use crate::finding::{HistoryInfo, Location};
 use crate::source::Stage;
+use rayon::slice::ParallelSliceMut;
 
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
 /// provenance afterwards. `--history`, `--range` and `--pre-push` are all this.
@@ -45,7 +46,7 @@ impl Blobs {
             .collect();
         // Revisions of one file are delta chains in the pack: reading them together, on one
         // thread, keeps the delta base cache warm.
-        sorted.sort();
+        sorted.par_sort_unstable();
         let excluded = graph.blobs.len() - sorted.len();
         let items = sorted.into_iter().map(|(_, _, id)| id).collect();
         Ok(Blobs {
