@@ -253,3 +253,64 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
         panic!("{e}");
     }
 }
+
+/// `rules::line_bound` claims that every match of such a rule lies on one line and holds one
+/// of its keywords; the matcher then runs the rule only on its hits' lines. Over text built
+/// from the rules' own examples (and negative examples), keywords, newlines and noise, every
+/// match of every line-bound rule is checked for both (from every rule's examples, so other
+/// rules' keys sit next to its keywords).
+#[test]
+fn a_line_bound_rules_matches_are_one_line_holding_a_keyword() {
+    let bound: Vec<&crate::rules::Rule> = rules()
+        .rules
+        .iter()
+        .filter(|r| r.compiled().is_some_and(|c| c.line_bound))
+        .collect();
+    assert!(bound.len() >= 2, "some built-in rules are line-bound");
+    let pieces: Vec<&String> = rules()
+        .rules
+        .iter()
+        .flat_map(|r| {
+            r.spec
+                .examples
+                .iter()
+                .chain(&r.spec.negative_examples)
+                .chain(&r.spec.keywords)
+        })
+        .collect();
+    let strategy =
+        proptest::collection::vec((any::<prop::sample::Index>(), "[ -~\t\r\n]{0,30}"), 1..12);
+    let config = ProptestConfig {
+        cases: 2000,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&strategy, |parts| {
+        let mut text = String::new();
+        for (pick, noise) in &parts {
+            text.push_str(pick.get(&pieces).as_str());
+            text.push_str(noise);
+        }
+        for rule in &bound {
+            let re = rule.regex().expect("a content rule");
+            for m in re.find_iter(text.as_bytes()) {
+                let found = &text.as_bytes()[m.range()];
+                prop_assert!(!found.contains(&b'\n'), "{}: {:?}", rule.id(), m);
+                let lower = String::from_utf8_lossy(found).to_ascii_lowercase();
+                prop_assert!(
+                    rule.spec
+                        .keywords
+                        .iter()
+                        .any(|k| lower.contains(&k.to_ascii_lowercase())),
+                    "{}: no keyword in {:?}",
+                    rule.id(),
+                    lower
+                );
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
