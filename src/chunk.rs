@@ -145,6 +145,59 @@ impl LineCounter {
     }
 }
 
+/// How a revision of a file differs from the previous one: equal up to `prefix`, and equal
+/// from `tail_new` (`tail_old` in the previous revision) to the end. What lies outside
+/// `prefix..tail_new` is the previous revision's, so keyword hits, rule windows and base64
+/// runs there can be reused.
+#[derive(Debug, Clone, Copy)]
+pub struct Change {
+    pub prefix: usize,
+    pub tail_new: usize,
+    pub tail_old: usize,
+}
+
+impl Change {
+    /// `data` against the previous revision `prev`.
+    pub fn between(prev: &[u8], data: &[u8]) -> Change {
+        let a = common_prefix(data, prev);
+        let room = data.len().min(prev.len()) - a;
+        let b = common_suffix(data, prev, room);
+        Change {
+            prefix: a,
+            tail_new: data.len() - b,
+            tail_old: prev.len() - b,
+        }
+    }
+}
+
+/// Length of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Length of the common suffix of `a` and `b`, at most `max`.
+fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
+    const BLOCK: usize = 64;
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + BLOCK <= max && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
+        i += BLOCK;
+    }
+    while i < max && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,12 +163,19 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let result = runner.run(&strategy, |(picks, edits)| {
         let m = matcher();
-        // Revision 0: rule examples (real-shaped FAKE keys) between arbitrary text.
-        let examples: Vec<&String> = rules()
+        // Revision 0: rule examples (real-shaped FAKE keys), some base64-encoded (blocks the
+        // decoder finds), between arbitrary text.
+        let plain: Vec<&String> = rules()
             .rules
             .iter()
             .flat_map(|r| r.spec.examples.iter())
             .collect();
+        let encoded: Vec<String> = plain
+            .iter()
+            .step_by(3)
+            .map(|e| format!("data: {}", crate::decode::base64_encode(e.as_bytes())))
+            .collect();
+        let examples: Vec<&String> = plain.iter().copied().chain(&encoded).collect();
         let keywords: Vec<&String> = rules()
             .rules
             .iter()
@@ -236,10 +243,26 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
             }
             revisions.push(data.clone());
         }
+        let limits = crate::decode::Limits::default();
         for (i, rev) in revisions.iter().enumerate() {
+            let change = memo.change("src/app.py", rev);
+            let chunk = Chunk {
+                bytes: rev.clone(),
+                path: "src/app.py".into(),
+                provenance: Provenance::File,
+            };
+            let fresh_chunks = crate::decode::expand(chunk.clone(), limits);
+            let (reused_chunks, decoded) =
+                crate::decode::expand_reusing(chunk, limits, change.map(|c| (memo.decoded(), c)));
+            prop_assert_eq!(
+                format!("{fresh_chunks:?}"),
+                format!("{reused_chunks:?}"),
+                "decoded chunks of revision {}",
+                i
+            );
             let fresh = m.scan("src/app.py", rev);
-            let reused = m.scan_reusing("src/app.py", rev, &mut memo);
-            memo.remember(rev.clone());
+            let reused = m.scan_reusing("src/app.py", rev, change, &mut memo);
+            memo.remember(rev.clone(), decoded);
             prop_assert_eq!(
                 format!("{fresh:?}"),
                 format!("{reused:?}"),

@@ -4,7 +4,8 @@
 //! line where the encoded text starts. Runs that decode to binary (hashes, images, random
 //! keys) are dropped after their first bytes.
 
-use super::{Codec, Decoded};
+use super::{Codec, Decoded, Memo};
+use crate::chunk::Change;
 
 pub struct Base64;
 
@@ -98,57 +99,117 @@ fn judge(run: &[u8]) -> Option<Vec<u8>> {
     (text.len() >= MIN_TEXT && looks_like_text(&text)).then_some(text)
 }
 
+/// A maximal run of at least `MIN_RUN` base64 characters, and the text it decodes to when it
+/// is a block worth scanning. Whether a run is one depends only on its bytes and the byte
+/// either side, so a revision's runs away from what changed are the previous revision's.
+#[derive(Debug, Clone)]
+pub struct Run {
+    start: usize,
+    end: usize,
+    text: Option<Vec<u8>>,
+}
+
+/// The runs of `data` that start in `from..=last`, appended to `out`. `from` must be where a
+/// run can start: 0, or just after a byte that is not base64.
+fn runs(data: &[u8], from: usize, last: usize, out: &mut Vec<Run>) {
+    let n = data.len();
+    let mut i = from;
+    // A run of MIN_RUN characters starting anywhere in [i, i + MIN_RUN) covers the probe
+    // at i + MIN_RUN - 1; when the probe is not base64, skip past it. Text is full of
+    // separators, so most probes skip MIN_RUN bytes at once.
+    while i + MIN_RUN <= n && i <= last {
+        let probe = i + MIN_RUN - 1;
+        if !is_b64(data[probe]) {
+            i = probe + 1;
+            continue;
+        }
+        // Walk back from the probe. A non-base64 byte after `i` means the run holding the
+        // probe starts there and is shorter than MIN_RUN so far: probe again MIN_RUN - 1
+        // bytes after its start. Words in code are short, so this touches few bytes.
+        let mut s = probe;
+        while s > i && is_b64(data[s - 1]) {
+            s -= 1;
+        }
+        if s > i {
+            i = s;
+            continue;
+        }
+        // data[i - 1] is not base64 (or i is 0): [i, probe] is a run of MIN_RUN; extend it.
+        let mut e = probe + 1;
+        while e < n && is_b64(data[e]) {
+            e += 1;
+        }
+        // A run glued to a URL-safe base64 character or an escape is part of a larger
+        // token (a key with `-` or `_`), not a base64 block.
+        let glued = |b: u8| b == b'-' || b == b'_' || b == b'.' || b == b'%' || b == b'\\';
+        let starts_clean = s == 0 || !glued(data[s - 1]);
+        let ends_clean = e == n || !glued(data[e]);
+        out.push(Run {
+            start: s,
+            end: e,
+            text: (starts_clean && ends_clean)
+                .then(|| judge(&data[s..e]))
+                .flatten(),
+        });
+        i = e + 1;
+    }
+}
+
+/// The runs of `data`, given the previous revision's (`prev`) and how `data` differs from it:
+/// runs wholly before the change and after it are the previous revision's (moved by the
+/// length difference after it); only the bytes between are read.
+fn runs_reusing(data: &[u8], prev: Option<(&[Run], Change)>) -> Vec<Run> {
+    let mut out = Vec::new();
+    let Some((old, c)) = prev else {
+        runs(data, 0, usize::MAX, &mut out);
+        return out;
+    };
+    // Start reading where the run touching the change (if any) starts; every run before
+    // that ends before a non-base64 byte of the common prefix.
+    let mut from = c.prefix.min(data.len());
+    while from > 0 && is_b64(data[from - 1]) {
+        from -= 1;
+    }
+    out.extend(old.iter().take_while(|r| r.start < from).cloned());
+    // Runs starting after `tail_new` start after an unchanged byte and are unchanged.
+    runs(data, from, c.tail_new, &mut out);
+    out.extend(old.iter().filter(|r| r.start > c.tail_old).map(|r| Run {
+        start: r.start - c.tail_old + c.tail_new,
+        end: r.end - c.tail_old + c.tail_new,
+        text: r.text.clone(),
+    }));
+    out
+}
+
+fn blocks(runs: &[Run]) -> Vec<Decoded> {
+    runs.iter()
+        .filter_map(|r| {
+            Some(Decoded {
+                bytes: r.text.clone()?,
+                at: Some(r.start),
+                path: None,
+            })
+        })
+        .collect()
+}
+
 impl Codec for Base64 {
     fn name(&self) -> &'static str {
         "base64"
     }
 
     fn decode(&self, data: &[u8]) -> Vec<Decoded> {
-        let mut out = Vec::new();
-        let n = data.len();
-        let mut i = 0;
-        // A run of MIN_RUN characters starting anywhere in [i, i + MIN_RUN) covers the probe
-        // at i + MIN_RUN - 1; when the probe is not base64, skip past it. Text is full of
-        // separators, so most probes skip MIN_RUN bytes at once.
-        while i + MIN_RUN <= n {
-            let probe = i + MIN_RUN - 1;
-            if !is_b64(data[probe]) {
-                i = probe + 1;
-                continue;
-            }
-            // Walk back from the probe. A non-base64 byte after `i` means the run holding the
-            // probe starts there and is shorter than MIN_RUN so far: probe again MIN_RUN - 1
-            // bytes after its start. Words in code are short, so this touches few bytes.
-            let mut s = probe;
-            while s > i && is_b64(data[s - 1]) {
-                s -= 1;
-            }
-            if s > i {
-                i = s;
-                continue;
-            }
-            // data[i - 1] is not base64 (or i is 0): [i, probe] is a run of MIN_RUN; extend it.
-            let mut e = probe + 1;
-            while e < n && is_b64(data[e]) {
-                e += 1;
-            }
-            // A run glued to a URL-safe base64 character or an escape is part of a larger
-            // token (a key with `-` or `_`), not a base64 block.
-            let glued = |b: u8| b == b'-' || b == b'_' || b == b'.' || b == b'%' || b == b'\\';
-            let starts_clean = s == 0 || !glued(data[s - 1]);
-            let ends_clean = e == n || !glued(data[e]);
-            if starts_clean && ends_clean {
-                if let Some(text) = judge(&data[s..e]) {
-                    out.push(Decoded {
-                        bytes: text,
-                        at: Some(s),
-                        path: None,
-                    });
-                }
-            }
-            i = e + 1;
-        }
-        out
+        blocks(&runs_reusing(data, None))
+    }
+
+    fn decode_reusing(
+        &self,
+        data: &[u8],
+        prev: Option<(&Memo, Change)>,
+        next: &mut Memo,
+    ) -> Vec<Decoded> {
+        next.base64 = runs_reusing(data, prev.map(|(m, c)| (m.base64.as_slice(), c)));
+        blocks(&next.base64)
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! Adding a codec is one file in this folder plus one line in `CODECS`.
 
-use crate::chunk::{Chunk, LineCounter, Provenance};
+use crate::chunk::{Change, Chunk, LineCounter, Provenance};
 
 mod archive;
 mod base64;
@@ -41,6 +41,24 @@ pub trait Codec: Sync {
     fn name(&self) -> &'static str;
     /// What this codec can decode from `data`; empty when nothing.
     fn decode(&self, data: &[u8]) -> Vec<Decoded>;
+    /// `decode` for a file's top-level chunk, given what this codec remembered of the previous
+    /// revision (`prev`, and how `data` differs from it); what it remembers of `data` goes in
+    /// `next`. The result must be exactly `decode`'s. A codec that remembers nothing decodes.
+    fn decode_reusing(
+        &self,
+        data: &[u8],
+        _prev: Option<(&Memo, Change)>,
+        _next: &mut Memo,
+    ) -> Vec<Decoded> {
+        self.decode(data)
+    }
+}
+
+/// What the codecs remember of a file's previous revision (history reads a file's revisions
+/// one after another): base64's runs, so only the changed bytes are looked at again.
+#[derive(Debug, Default)]
+pub struct Memo {
+    base64: Vec<base64::Run>,
 }
 
 /// How far decoding may go.
@@ -63,11 +81,23 @@ impl Default for Limits {
 
 /// The chunks to match for one source chunk: the chunk itself (unless a codec replaced it) and
 /// everything decoded from it, within the limits.
+#[cfg(test)]
 pub fn expand(chunk: Chunk, limits: Limits) -> Vec<Chunk> {
+    expand_reusing(chunk, limits, None).0
+}
+
+/// `expand`, reusing what the codecs remembered of the previous revision of the same file
+/// (`prev`, with how this chunk differs from it), and returning what they remember of this one.
+pub fn expand_reusing(
+    chunk: Chunk,
+    limits: Limits,
+    prev: Option<(&Memo, Change)>,
+) -> (Vec<Chunk>, Memo) {
     let mut out = Vec::new();
     let mut budget = limits.max_bytes;
-    expand_into(chunk, 0, limits, &mut budget, &mut out);
-    out
+    let mut next = Memo::default();
+    expand_into(chunk, 0, limits, &mut budget, &mut out, (prev, &mut next));
+    (out, next)
 }
 
 fn expand_into(
@@ -76,6 +106,7 @@ fn expand_into(
     limits: Limits,
     budget: &mut usize,
     out: &mut Vec<Chunk>,
+    (prev, next): (Option<(&Memo, Change)>, &mut Memo),
 ) {
     if depth >= limits.max_depth {
         out.push(chunk);
@@ -86,7 +117,12 @@ fn expand_into(
     for codec in CODECS {
         // One counter per codec: its blocks come in order, so lines are counted once.
         let mut lines = LineCounter::default();
-        for d in codec.decode(&chunk.bytes) {
+        let decoded = if depth == 0 {
+            codec.decode_reusing(&chunk.bytes, prev, next)
+        } else {
+            codec.decode(&chunk.bytes)
+        };
+        for d in decoded {
             if d.bytes.len() > *budget {
                 continue;
             }
@@ -111,7 +147,8 @@ fn expand_into(
         out.push(chunk);
     }
     for child in children {
-        expand_into(child, depth + 1, limits, budget, out);
+        let mut unused = Memo::default();
+        expand_into(child, depth + 1, limits, budget, out, (None, &mut unused));
     }
 }
 

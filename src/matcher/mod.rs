@@ -8,6 +8,7 @@ mod why;
 
 use keywords::KeywordSearch;
 
+pub use crate::chunk::Change;
 use crate::entropy::shannon_entropy;
 use crate::rules::{Allow, Rule, RuleSet};
 use crate::severity::Severity;
@@ -81,15 +82,6 @@ struct Window {
     matches: std::ops::Range<usize>,
 }
 
-/// How a revision differs from the previous one: equal up to `prefix`, and equal from
-/// `tail_new` (`tail_old` in the previous revision) to the end.
-#[derive(Debug, Clone, Copy)]
-struct Change {
-    prefix: usize,
-    tail_new: usize,
-    tail_old: usize,
-}
-
 /// What a rule window of the previous revision can lend to this one.
 struct Reuse<'m> {
     change: Change,
@@ -128,6 +120,8 @@ impl Reuse<'_> {
 pub struct Memo {
     path: String,
     bytes: Vec<u8>,
+    /// What the decoders remembered of `bytes` (base64 runs).
+    decoded: crate::decode::Memo,
     hits: Vec<Hit>,
     /// Sorted by rule, then start.
     windows: Vec<Window>,
@@ -145,44 +139,29 @@ struct Fresh {
 }
 
 impl Memo {
-    /// Keep `bytes`, the data `scan_reusing` was just given, for the next revision.
-    pub fn remember(&mut self, bytes: Vec<u8>) {
+    /// How `data` differs from the remembered revision, when it is a revision of the same
+    /// file; with `decoded()`, what `decode::expand_reusing` and `scan_reusing` reuse.
+    pub fn change(&self, path: &str, data: &[u8]) -> Option<Change> {
+        (self.path == path && !self.bytes.is_empty()).then(|| Change::between(&self.bytes, data))
+    }
+
+    /// What the decoders remembered of the previous revision.
+    pub fn decoded(&self) -> &crate::decode::Memo {
+        &self.decoded
+    }
+
+    /// Keep `bytes`, the data `scan_reusing` was just given, and what the decoders remembered
+    /// of it, for the next revision.
+    pub fn remember(&mut self, bytes: Vec<u8>, decoded: crate::decode::Memo) {
         if let Some(f) = self.fresh.take() {
             self.path = f.path;
             self.hits = f.hits;
             self.windows = f.windows;
             self.raw = f.raw;
             self.bytes = bytes;
+            self.decoded = decoded;
         }
     }
-}
-
-/// Length of the common prefix of `a` and `b`.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 64;
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
-        i += BLOCK;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
-    }
-    i
-}
-
-/// Length of the common suffix of `a` and `b`, at most `max`.
-fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
-    const BLOCK: usize = 64;
-    let (la, lb) = (a.len(), b.len());
-    let mut i = 0;
-    while i + BLOCK <= max && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
-        i += BLOCK;
-    }
-    while i < max && a[la - i - 1] == b[lb - i - 1] {
-        i += 1;
-    }
-    i
 }
 
 pub struct Matcher<'r> {
@@ -239,18 +218,22 @@ impl<'r> Matcher<'r> {
         self.scan_hits(path, data, &hits, None).0
     }
 
-    /// `scan`, but when `memo` holds the previous revision of the same file, only what
-    /// changed is searched again: keyword hits in the common prefix and suffix are the
-    /// previous revision's (a keyword never spans a change it does not touch), and so are the
-    /// matches of a rule window whose bytes and surrounding lines are unchanged. The result is
-    /// exactly `scan`'s. Call `Memo::remember` with the same bytes afterwards.
-    pub fn scan_reusing(&self, path: &str, data: &[u8], memo: &mut Memo) -> Vec<Match> {
-        let same_file = memo.path == path && !memo.bytes.is_empty();
-        let (hits, change) = if same_file {
-            let (hits, change) = self.search_changed(data, &memo.bytes, &memo.hits);
-            (hits, Some(change))
-        } else {
-            (self.search(data, 0, data.len()), None)
+    /// `scan`, but when `memo` holds the previous revision of the same file (`change`, from
+    /// `Memo::change`), only what changed is searched again: keyword hits in the common
+    /// prefix and suffix are the previous revision's (a keyword never spans a change it does
+    /// not touch), and so are the matches of a rule window whose bytes and surrounding lines
+    /// are unchanged. The result is exactly `scan`'s. Call `Memo::remember` with the same
+    /// bytes afterwards.
+    pub fn scan_reusing(
+        &self,
+        path: &str,
+        data: &[u8],
+        change: Option<Change>,
+        memo: &mut Memo,
+    ) -> Vec<Match> {
+        let hits = match change {
+            Some(change) => self.search_changed(data, change, &memo.hits),
+            None => self.search(data, 0, data.len()),
         };
         let reuse = change.map(|change| Reuse {
             change,
@@ -316,31 +299,26 @@ impl<'r> Matcher<'r> {
         hits
     }
 
-    /// The hits of `data` given the hits of an earlier revision `prev` of the same file.
-    fn search_changed(&self, data: &[u8], prev: &[u8], prev_hits: &[Hit]) -> (Vec<Hit>, Change) {
-        let a = common_prefix(data, prev);
-        let room = data.len().min(prev.len()) - a;
-        let b = common_suffix(data, prev, room);
-        let (tail_new, tail_old) = (data.len() - b, prev.len() - b);
-        let mut hits: Vec<Hit> = prev_hits.iter().filter(|h| h.end <= a).copied().collect();
-        hits.extend(self.search(data, a, tail_new));
+    /// The hits of `data` given the hits of the earlier revision it differs from by `c`.
+    fn search_changed(&self, data: &[u8], c: Change, prev_hits: &[Hit]) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = prev_hits
+            .iter()
+            .filter(|h| h.end <= c.prefix)
+            .copied()
+            .collect();
+        hits.extend(self.search(data, c.prefix, c.tail_new));
         hits.extend(
             prev_hits
                 .iter()
-                .filter(|h| h.start >= tail_old)
+                .filter(|h| h.start >= c.tail_old)
                 .map(|h| Hit {
                     keyword: h.keyword,
-                    start: h.start - tail_old + tail_new,
-                    end: h.end - tail_old + tail_new,
+                    start: h.start - c.tail_old + c.tail_new,
+                    end: h.end - c.tail_old + c.tail_new,
                 }),
         );
         hits.sort_unstable();
-        let change = Change {
-            prefix: a,
-            tail_new,
-            tail_old,
-        };
-        (hits, change)
+        hits
     }
 
     /// Per rule, the merged byte windows around its keyword hits (sorted by start): from

@@ -194,7 +194,12 @@ pub(crate) fn scan_item(
     if content {
         stats.files = 1;
         stats.bytes = chunk.bytes.len() as u64;
-        for c in decode::expand(chunk, opts.decode) {
+        // How this revision differs from the thread's previous one of the same file: the
+        // decoders and the matcher both reuse what lies outside the change.
+        let change = memo.change(&chunk.path, &chunk.bytes);
+        let (chunks, mut decoded) =
+            decode::expand_reusing(chunk, opts.decode, change.map(|c| (memo.decoded(), c)));
+        for c in chunks {
             if is_binary(&c.bytes) {
                 stats.skipped_binary = 1;
                 continue;
@@ -202,7 +207,7 @@ pub(crate) fn scan_item(
             // Only what a source read is remembered: decoded chunks are small and many.
             let top = !matches!(c.provenance, crate::chunk::Provenance::Decoded { .. });
             let matches = if top {
-                matcher.scan_reusing(&c.path, &c.bytes, memo)
+                matcher.scan_reusing(&c.path, &c.bytes, change, memo)
             } else {
                 matcher.scan(&c.path, &c.bytes)
             };
@@ -216,7 +221,7 @@ pub(crate) fn scan_item(
             stats.suppressed = stats.suppressed_inline + stats.suppressed_config;
             found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
             if top {
-                memo.remember(c.bytes);
+                memo.remember(c.bytes, std::mem::take(&mut decoded));
             }
         }
     }
