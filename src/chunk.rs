@@ -170,30 +170,27 @@ impl Change {
     }
 }
 
-/// Length of the common prefix of `a` and `b`.
+/// Length of the common prefix of `a` and `b`: 4 KiB blocks first (one `memcmp` each; most
+/// revisions share most of their bytes), then 64-byte blocks, then bytes.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 64;
     let n = a.len().min(b.len());
     let mut i = 0;
-    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
-        i += BLOCK;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
+    for block in [4096, 64, 1] {
+        while i + block <= n && a[i..i + block] == b[i..i + block] {
+            i += block;
+        }
     }
     i
 }
 
-/// Length of the common suffix of `a` and `b`, at most `max`.
+/// Length of the common suffix of `a` and `b`, at most `max`; blocks as in `common_prefix`.
 fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
-    const BLOCK: usize = 64;
     let (la, lb) = (a.len(), b.len());
     let mut i = 0;
-    while i + BLOCK <= max && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
-        i += BLOCK;
-    }
-    while i < max && a[la - i - 1] == b[lb - i - 1] {
-        i += 1;
+    for block in [4096, 64, 1] {
+        while i + block <= max && a[la - i - block..la - i] == b[lb - i - block..lb - i] {
+            i += block;
+        }
     }
     i
 }
