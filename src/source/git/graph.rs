@@ -117,6 +117,31 @@ impl Trees {
         self.count += 1;
     }
 
+    /// Calls `tree` for each subtree and `blob` for each blob of tree `i` (each in sorted
+    /// order), without collecting them; false if `i` was not walked.
+    fn each_child(&self, i: u32, mut tree: impl FnMut(u32), mut blob: impl FnMut(u32)) -> bool {
+        let Some(&start) = self.spans.get(i as usize) else {
+            return false;
+        };
+        if start == NOT_WALKED {
+            return false;
+        }
+        let mut at = start as usize;
+        let trees = get_varint(&self.packed, &mut at);
+        let blobs = get_varint(&self.packed, &mut at);
+        let mut prev = 0u32;
+        for _ in 0..trees {
+            prev = prev.wrapping_add(get_varint(&self.packed, &mut at));
+            tree(prev);
+        }
+        prev = 0;
+        for _ in 0..blobs {
+            prev = prev.wrapping_add(get_varint(&self.packed, &mut at));
+            blob(prev);
+        }
+        true
+    }
+
     /// Ids of every tree walked.
     pub(super) fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
         (0..self.spans.len() as u32)
@@ -505,46 +530,46 @@ impl Graph {
             return memo.get(i).copied().unwrap_or(0);
         }
         let mut bits = 0u64;
-        if let Some((trees, blobs)) = self.trees.children(tree) {
-            for c in blobs {
+        let mut subtrees = 0u64;
+        self.trees.each_child(
+            tree,
+            |c| subtrees |= self.reach_word(c, slot, memo, done),
+            |c| {
                 if let Some(&b) = slot.get(c as usize)
                     && b != u8::MAX
                 {
                     bits |= 1 << b;
                 }
-            }
-            for c in trees {
-                bits |= self.reach_word(c, slot, memo, done);
-            }
-        }
+            },
+        );
+        bits |= subtrees;
         memo[i] = bits;
         done[i] = true;
         bits
     }
 
-    /// Each commit's children, for walking forward from a commit.
-    pub(super) fn children(&self) -> HashMap<usize, Vec<usize>> {
-        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    /// Each commit's children (by index), for walking forward from a commit.
+    pub(super) fn children(&self) -> Vec<Vec<usize>> {
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); self.commits.len()];
         for (i, c) in self.commits.iter().enumerate() {
             for p in &c.parents {
                 if let Some(&pi) = self.index.get(p) {
-                    children.entry(pi).or_default().push(i);
+                    children[pi].push(i);
                 }
             }
         }
         children
     }
 
-    /// Commits that descend from (or are) commit `from`.
-    pub(super) fn descendants(
-        children: &HashMap<usize, Vec<usize>>,
-        from: usize,
-    ) -> HashSet<usize> {
-        let mut seen = HashSet::from([from]);
+    /// Which commits descend from (or are) commit `from`, indexed by commit.
+    pub(super) fn descendants(children: &[Vec<usize>], from: usize) -> Vec<bool> {
+        let mut seen = vec![false; children.len()];
+        seen[from] = true;
         let mut queue = vec![from];
         while let Some(i) = queue.pop() {
-            for &ch in children.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
-                if seen.insert(ch) {
+            for &ch in &children[i] {
+                if !seen[ch] {
+                    seen[ch] = true;
                     queue.push(ch);
                 }
             }

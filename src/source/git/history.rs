@@ -232,7 +232,7 @@ fn attach_provenance(
                 .iter()
                 .filter_map(|(n, id)| {
                     let i = *graph.index.get(id)?;
-                    desc.contains(&i).then_some((ref_rank(n), i, n))
+                    desc[i].then_some((ref_rank(n), i, n))
                 })
                 .map(|(k, i, n)| (k, if k == 2 { i } else { 0 }, n))
                 .collect();
