@@ -145,16 +145,41 @@ impl LineCounter {
     }
 }
 
-/// How a revision of a file differs from the previous one: equal up to `prefix`, and equal
-/// from `tail_new` (`tail_old` in the previous revision) to the end. What lies outside
-/// `prefix..tail_new` is the previous revision's, so keyword hits, rule windows and base64
-/// runs there can be reused.
-#[derive(Debug, Clone, Copy)]
-pub struct Change {
-    pub prefix: usize,
-    pub tail_new: usize,
-    pub tail_old: usize,
+/// A stretch of bytes a revision shares with the previous one: `len` bytes at `new` in this
+/// revision equal `len` bytes at `old` in the previous one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Same {
+    pub new: usize,
+    pub old: usize,
+    pub len: usize,
 }
+
+impl Same {
+    pub fn new_end(&self) -> usize {
+        self.new + self.len
+    }
+}
+
+/// How a revision of a file differs from the previous one: the stretches they share, in order
+/// in both. The first is the common prefix (at 0 in both), the last the common suffix (ending
+/// at both ends); either may be empty. Between them, stretches of at least `MIN_SAME` bytes
+/// found around anchors in what changed (so a file edited in several places is not read again
+/// from the first edit to the last). Keyword hits, rule windows and base64 runs inside a
+/// stretch are the previous revision's.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub same: Vec<Same>,
+    /// The previous revision's length.
+    pub old_len: usize,
+}
+
+/// The shortest shared stretch worth keeping between the prefix and the suffix. Unit tests
+/// use short ones, so the property tests' small files get many stretch edges near keys.
+const MIN_SAME: usize = if cfg!(test) { 48 } else { 1024 };
+/// The bytes looked up in the previous revision to find a shared stretch.
+const ANCHOR: usize = if cfg!(test) { 12 } else { 32 };
+/// How many times what changed is split around an anchor (up to 2^depth - 1 stretches).
+const SPLIT_DEPTH: u32 = 5;
 
 impl Change {
     /// `data` against the previous revision `prev`.
@@ -162,12 +187,106 @@ impl Change {
         let a = common_prefix(data, prev);
         let room = data.len().min(prev.len()) - a;
         let b = common_suffix(data, prev, room);
+        let mut same = vec![Same {
+            new: 0,
+            old: 0,
+            len: a,
+        }];
+        split(
+            data,
+            prev,
+            (a, data.len() - b),
+            (a, prev.len() - b),
+            SPLIT_DEPTH,
+            &mut same,
+        );
+        same.push(Same {
+            new: data.len() - b,
+            old: prev.len() - b,
+            len: b,
+        });
         Change {
-            prefix: a,
-            tail_new: data.len() - b,
-            tail_old: prev.len() - b,
+            same,
+            old_len: prev.len(),
         }
     }
+
+    /// Is stretch `k` the common prefix (at 0 in both revisions)? Known by place, not by
+    /// value: when the revisions are equal the prefix reaches both ends too, and the (empty)
+    /// suffix after it is the one that owns the end.
+    pub fn is_first(&self, k: usize) -> bool {
+        k == 0
+    }
+
+    /// Is stretch `k` the common suffix (ending at both ends)?
+    pub fn is_last(&self, k: usize) -> bool {
+        k + 1 == self.same.len()
+    }
+
+    /// The bytes between one stretch and the next, in this revision: `(from, to)`, one per
+    /// pair of neighbours (empty when they touch).
+    pub fn gaps(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.same.windows(2).map(|w| (w[0].new_end(), w[1].new))
+    }
+
+    /// The stretch holding `lo..hi` of this revision and `margin` bytes either side of it
+    /// (clipped at the file's ends only where the stretch reaches that end in both revisions).
+    pub fn holding(&self, lo: usize, hi: usize, margin: usize) -> Option<Same> {
+        let i = self.same.partition_point(|s| s.new <= lo).checked_sub(1)?;
+        let s = self.same[i];
+        let low_ok = if self.is_first(i) {
+            true
+        } else {
+            lo >= s.new + margin
+        };
+        let high_ok = if self.is_last(i) {
+            hi <= s.new_end()
+        } else {
+            hi + margin <= s.new_end()
+        };
+        (low_ok && high_ok).then_some(s)
+    }
+}
+
+/// Shared stretches between `new[n.0..n.1]` and `old[o.0..o.1]`, in order: the bytes at the
+/// middle of the new range are looked up in the old range, and the match is widened both
+/// ways; each side is split again, `depth` times at most.
+fn split(
+    new: &[u8],
+    old: &[u8],
+    n: (usize, usize),
+    o: (usize, usize),
+    depth: u32,
+    out: &mut Vec<Same>,
+) {
+    if depth == 0 || n.1 - n.0 < MIN_SAME || o.1 - o.0 < MIN_SAME {
+        return;
+    }
+    let mid = n.0 + (n.1 - n.0) / 2;
+    let anchor = &new[mid..(mid + ANCHOR).min(n.1)];
+    let Some(at) = memchr::memmem::find(&old[o.0..o.1], anchor).map(|p| o.0 + p) else {
+        return;
+    };
+    let back = common_suffix(&new[n.0..mid], &old[o.0..at], (mid - n.0).min(at - o.0));
+    let fwd = common_prefix(&new[mid..n.1], &old[at..o.1]);
+    let s = Same {
+        new: mid - back,
+        old: at - back,
+        len: back + fwd,
+    };
+    if s.len < MIN_SAME {
+        return;
+    }
+    split(new, old, (n.0, s.new), (o.0, s.old), depth - 1, out);
+    out.push(s);
+    split(
+        new,
+        old,
+        (s.new_end(), n.1),
+        (s.old + s.len, o.1),
+        depth - 1,
+        out,
+    );
 }
 
 /// Length of the common prefix of `a` and `b`: 4 KiB blocks first (one `memcmp` each; most
@@ -223,5 +342,39 @@ mod tests {
         assert_eq!(lc.locate(data, find("D")), (3, 1));
         // Going back restarts the count.
         assert_eq!(lc.locate(data, find("B")), (2, 10));
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+
+    #[test]
+    fn two_edits_far_apart_leave_the_bytes_between_shared() {
+        let old: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let mut new = old.clone();
+        new[1000] = b'#';
+        let at = new.len() - 1000;
+        new.splice(at..at, b"inserted".iter().copied());
+        let c = Change::between(&old, &new);
+        assert_eq!(
+            c.same.first(),
+            Some(&Same {
+                new: 0,
+                old: 0,
+                len: 1000
+            })
+        );
+        assert!(c.is_last(c.same.len() - 1));
+        let middle: usize = c.same[1..c.same.len() - 1].iter().map(|s| s.len).sum();
+        assert!(middle > 100_000, "{:?}", c.same.len());
+        for s in &c.same {
+            assert_eq!(new[s.new..s.new_end()], old[s.old..s.old + s.len]);
+        }
+        for w in c.same.windows(2) {
+            assert!(w[0].new_end() <= w[1].new && w[0].old + w[0].len <= w[1].old);
+        }
     }
 }

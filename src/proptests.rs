@@ -143,8 +143,8 @@ proptest! {
 fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
     let strategy = (
         proptest::collection::vec(
-            (any::<prop::sample::Index>(), "[ -~]{0,40}", 0usize..300),
-            1..10,
+            (any::<prop::sample::Index>(), "[ -~]{0,40}", 0usize..600),
+            1..16,
         ),
         proptest::collection::vec(
             (
@@ -152,6 +152,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                 any::<prop::sample::Index>(),
                 any::<prop::sample::Index>(),
                 "[ -~\n]{0,24}",
+                any::<bool>(),
             ),
             1..12,
         ),
@@ -192,7 +193,9 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
         }
         let mut memo = Memo::default();
         let mut revisions = vec![data.clone()];
-        for (op, at, len, text) in &edits {
+        // A revision is kept after some edits only, so revisions differ in several places
+        // (shared stretches between the common prefix and suffix).
+        for (op, at, len, text, keep) in &edits {
             let at = at.index(data.len() + 1);
             let end = (at + len.index(64)).min(data.len());
             match op {
@@ -241,8 +244,13 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                     }
                 }
             }
-            revisions.push(data.clone());
+            if *keep {
+                revisions.push(data.clone());
+            }
         }
+        // The last one twice: an unchanged revision (its prefix reaches both ends).
+        revisions.push(data.clone());
+        revisions.push(data.clone());
         let limits = crate::decode::Limits::default();
         for (i, rev) in revisions.iter().enumerate() {
             let change = memo.change("src/app.py", rev);
@@ -252,8 +260,11 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                 provenance: Provenance::File,
             };
             let fresh_chunks = crate::decode::expand(chunk.clone(), limits);
-            let (reused_chunks, decoded) =
-                crate::decode::expand_reusing(chunk, limits, change.map(|c| (memo.decoded(), c)));
+            let (reused_chunks, decoded) = crate::decode::expand_reusing(
+                chunk,
+                limits,
+                change.as_ref().map(|c| (memo.decoded(), c)),
+            );
             prop_assert_eq!(
                 format!("{fresh_chunks:?}"),
                 format!("{reused_chunks:?}"),
@@ -261,7 +272,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                 i
             );
             let fresh = m.scan("src/app.py", rev);
-            let reused = m.scan_reusing("src/app.py", rev, change, &mut memo);
+            let reused = m.scan_reusing("src/app.py", rev, change.as_ref(), &mut memo);
             memo.remember(rev.clone(), decoded);
             prop_assert_eq!(
                 format!("{fresh:?}"),
@@ -336,4 +347,41 @@ fn a_line_bound_rules_matches_are_one_line_holding_a_keyword() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// Two shared stretches can touch (here the common prefix and suffix, after a deletion), and
+/// a keyword can span the place they touch: `Change::gaps` yields the empty gap between them,
+/// so the search looks there too.
+#[test]
+fn a_keyword_joined_by_a_deletion_is_found() {
+    let m = matcher();
+    let token = github_token("FAKE0q7Zr1m9XcTt4LbN2vPk8sWd3Y"); // a fake, real-shaped
+    let filler = |tag: &str| -> String {
+        (0..40)
+            .map(|i| format!("{tag} line {i} of ordinary text\n"))
+            .collect()
+    };
+    // `gh` and `p_…` are apart in the old revision; deleting what is between spells the key.
+    let head = format!("{}# FAKE key: gh", filler("alpha"));
+    let tail = format!("{} = 1\n{}", &token[2..], filler("omega"));
+    let old = format!("{head}-deleted-{tail}");
+    let new = format!("{head}{tail}");
+    let mut memo = Memo::default();
+    let _ = m.scan_reusing("src/app.py", old.as_bytes(), None, &mut memo);
+    memo.remember(old.clone().into_bytes(), Default::default());
+    let change = memo
+        .change("src/app.py", new.as_bytes())
+        .expect("same file");
+    assert!(
+        change
+            .same
+            .windows(2)
+            .any(|w| w[0].new_end() == w[1].new && w[0].len > 0 && w[1].len > 0),
+        "two touching stretches: {:?}",
+        change.same
+    );
+    let fresh = m.scan("src/app.py", new.as_bytes());
+    assert!(!fresh.is_empty(), "the key is found in a fresh scan");
+    let reused = m.scan_reusing("src/app.py", new.as_bytes(), Some(&change), &mut memo);
+    assert_eq!(format!("{fresh:?}"), format!("{reused:?}"));
 }

@@ -109,9 +109,10 @@ pub struct Run {
     text: Option<Vec<u8>>,
 }
 
-/// The runs of `data` that start in `from..=last`, appended to `out`. `from` must be where a
-/// run can start: 0, or just after a byte that is not base64.
-fn runs(data: &[u8], from: usize, last: usize, out: &mut Vec<Run>) {
+/// The runs of `data` that start in `first..=last`, appended to `out`, reading from `from`
+/// (at most `first`), which must be where a run can start: 0, or just after a byte that is
+/// not base64.
+fn runs(data: &[u8], from: usize, (first, last): (usize, usize), out: &mut Vec<Run>) {
     let n = data.len();
     let mut i = from;
     // A run of MIN_RUN characters starting anywhere in [i, i + MIN_RUN) covers the probe
@@ -144,40 +145,65 @@ fn runs(data: &[u8], from: usize, last: usize, out: &mut Vec<Run>) {
         let glued = |b: u8| b == b'-' || b == b'_' || b == b'.' || b == b'%' || b == b'\\';
         let starts_clean = s == 0 || !glued(data[s - 1]);
         let ends_clean = e == n || !glued(data[e]);
-        out.push(Run {
-            start: s,
-            end: e,
-            text: (starts_clean && ends_clean)
-                .then(|| judge(&data[s..e]))
-                .flatten(),
-        });
+        if s >= first {
+            out.push(Run {
+                start: s,
+                end: e,
+                text: (starts_clean && ends_clean)
+                    .then(|| judge(&data[s..e]))
+                    .flatten(),
+            });
+        }
         i = e + 1;
     }
 }
 
-/// The runs of `data`, given the previous revision's (`prev`) and how `data` differs from it:
-/// runs wholly before the change and after it are the previous revision's (moved by the
-/// length difference after it); only the bytes between are read.
-fn runs_reusing(data: &[u8], prev: Option<(&[Run], Change)>) -> Vec<Run> {
+/// The runs of `data`, given the previous revision's (`prev`) and how `data` differs from it.
+/// A run is the previous revision's (moved) when it and the bytes either side of it (or the
+/// file's end, for the first and last stretch) lie in one shared stretch: whether a run is a
+/// block depends on nothing else. The others start in a gap or touch a stretch's edge; each
+/// gap is read from the start of the run reaching into it (if any), and keeps the runs that
+/// start after the previous gap's last and up to the next stretch's start.
+fn runs_reusing(data: &[u8], prev: Option<(&[Run], &Change)>) -> Vec<Run> {
     let mut out = Vec::new();
     let Some((old, c)) = prev else {
-        runs(data, 0, usize::MAX, &mut out);
+        runs(data, 0, (0, usize::MAX), &mut out);
         return out;
     };
-    // Start reading where the run touching the change (if any) starts; every run before
-    // that ends before a non-base64 byte of the common prefix.
-    let mut from = c.prefix.min(data.len());
-    while from > 0 && is_b64(data[from - 1]) {
-        from -= 1;
+    let mut first = 0;
+    for (k, s) in c.same.iter().enumerate() {
+        let (old_lo, old_hi) = (s.old, s.old + s.len);
+        let from = old.partition_point(|r| r.start < old_lo);
+        for r in old[from..].iter().take_while(|r| r.start < old_hi) {
+            let before = if r.start == 0 {
+                c.is_first(k)
+            } else {
+                r.start > old_lo
+            };
+            let after = if r.end == c.old_len {
+                c.is_last(k)
+            } else {
+                r.end < old_hi
+            };
+            if before && after {
+                out.push(Run {
+                    start: r.start - s.old + s.new,
+                    end: r.end - s.old + s.new,
+                    text: r.text.clone(),
+                });
+            }
+        }
+        let Some(next) = c.same.get(k + 1) else {
+            break;
+        };
+        let mut at = s.new_end().min(data.len());
+        while at > 0 && is_b64(data[at - 1]) {
+            at -= 1;
+        }
+        runs(data, at, (first, next.new), &mut out);
+        first = next.new + 1;
     }
-    out.extend(old.iter().take_while(|r| r.start < from).cloned());
-    // Runs starting after `tail_new` start after an unchanged byte and are unchanged.
-    runs(data, from, c.tail_new, &mut out);
-    out.extend(old.iter().filter(|r| r.start > c.tail_old).map(|r| Run {
-        start: r.start - c.tail_old + c.tail_new,
-        end: r.end - c.tail_old + c.tail_new,
-        text: r.text.clone(),
-    }));
+    out.sort_unstable_by_key(|r| r.start);
     out
 }
 
@@ -205,7 +231,7 @@ impl Codec for Base64 {
     fn decode_reusing(
         &self,
         data: &[u8],
-        prev: Option<(&Memo, Change)>,
+        prev: Option<(&Memo, &Change)>,
         next: &mut Memo,
     ) -> Vec<Decoded> {
         next.base64 = runs_reusing(data, prev.map(|(m, c)| (m.base64.as_slice(), c)));
@@ -244,5 +270,21 @@ mod tests {
     #[test]
     fn short_runs_are_skipped() {
         assert!(Base64.decode(b64("short text").as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn an_unchanged_revision_reuses_every_run_once() {
+        // A block at the very end: the common prefix reaches the end, and the run must come
+        // once, from the prefix, not again from the (empty) gap after it.
+        let data = format!(
+            "FAKE test data\nkey: {}\nlast: {}",
+            b64("a fake password: correct-horse-battery-staple"),
+            b64("another fake value, long enough to count as text").trim_end_matches('=')
+        );
+        let fresh = runs_reusing(data.as_bytes(), None);
+        assert_eq!(fresh.len(), 2);
+        let change = Change::between(data.as_bytes(), data.as_bytes());
+        let again = runs_reusing(data.as_bytes(), Some((&fresh, &change)));
+        assert_eq!(format!("{fresh:?}"), format!("{again:?}"));
     }
 }

@@ -47,7 +47,7 @@ pub trait Codec: Sync {
     fn decode_reusing(
         &self,
         data: &[u8],
-        _prev: Option<(&Memo, Change)>,
+        _prev: Option<(&Memo, &Change)>,
         _next: &mut Memo,
     ) -> Vec<Decoded> {
         self.decode(data)
@@ -91,7 +91,7 @@ pub fn expand(chunk: Chunk, limits: Limits) -> Vec<Chunk> {
 pub fn expand_reusing(
     chunk: Chunk,
     limits: Limits,
-    prev: Option<(&Memo, Change)>,
+    prev: Option<(&Memo, &Change)>,
 ) -> (Vec<Chunk>, Memo) {
     let mut out = Vec::new();
     let mut budget = limits.max_bytes;
@@ -106,7 +106,7 @@ fn expand_into(
     limits: Limits,
     budget: &mut usize,
     out: &mut Vec<Chunk>,
-    (prev, next): (Option<(&Memo, Change)>, &mut Memo),
+    (prev, next): (Option<(&Memo, &Change)>, &mut Memo),
 ) {
     if depth >= limits.max_depth {
         out.push(chunk);

@@ -84,7 +84,7 @@ struct Window {
 
 /// What a rule window of the previous revision can lend to this one.
 struct Reuse<'m> {
-    change: Change,
+    change: &'m Change,
     windows: &'m [Window],
     raw: &'m [Match],
 }
@@ -94,16 +94,12 @@ impl Reuse<'_> {
     /// window and the lines around it are unchanged (a match reads its line, at most
     /// `LINE_CONTEXT` bytes either side of the window).
     fn lookup(&self, rule: usize, ws: usize, we: usize) -> Option<(&[Match], isize)> {
-        let c = self.change;
-        let (old_start, delta) = if we + LINE_CONTEXT <= c.prefix {
-            (ws, 0)
-        } else if ws >= c.tail_new + LINE_CONTEXT {
-            let delta = c.tail_new as isize - c.tail_old as isize;
-            (ws.wrapping_add_signed(-delta), delta)
-        } else {
-            return None;
-        };
-        let old_end = we.wrapping_add_signed(-delta);
+        let s = self.change.holding(ws, we, LINE_CONTEXT)?;
+        let delta = s.new as isize - s.old as isize;
+        let (old_start, old_end) = (
+            ws.wrapping_add_signed(-delta),
+            we.wrapping_add_signed(-delta),
+        );
         let i = self
             .windows
             .binary_search_by_key(&(rule, old_start), |w| (w.rule, w.start))
@@ -228,7 +224,7 @@ impl<'r> Matcher<'r> {
         &self,
         path: &str,
         data: &[u8],
-        change: Option<Change>,
+        change: Option<&Change>,
         memo: &mut Memo,
     ) -> Vec<Match> {
         let hits = match change {
@@ -299,25 +295,34 @@ impl<'r> Matcher<'r> {
         hits
     }
 
-    /// The hits of `data` given the hits of the earlier revision it differs from by `c`.
-    fn search_changed(&self, data: &[u8], c: Change, prev_hits: &[Hit]) -> Vec<Hit> {
-        let mut hits: Vec<Hit> = prev_hits
-            .iter()
-            .filter(|h| h.end <= c.prefix)
-            .copied()
-            .collect();
-        hits.extend(self.search(data, c.prefix, c.tail_new));
-        hits.extend(
-            prev_hits
-                .iter()
-                .filter(|h| h.start >= c.tail_old)
-                .map(|h| Hit {
-                    keyword: h.keyword,
-                    start: h.start - c.tail_old + c.tail_new,
-                    end: h.end - c.tail_old + c.tail_new,
-                }),
-        );
+    /// The hits of `data` given the hits of the earlier revision it differs from by `c`: a
+    /// hit wholly inside a shared stretch is the earlier revision's (moved), the others are
+    /// found by searching between the stretches (`search` keeps what overlaps each gap, so a
+    /// hit across two touching stretches is found too).
+    fn search_changed(&self, data: &[u8], c: &Change, prev_hits: &[Hit]) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::with_capacity(prev_hits.len());
+        for s in &c.same {
+            let old_end = s.old + s.len;
+            let first = prev_hits.partition_point(|h| h.start < s.old);
+            hits.extend(
+                prev_hits[first..]
+                    .iter()
+                    .take_while(|h| h.start < old_end)
+                    .filter(|h| h.end <= old_end)
+                    .map(|h| Hit {
+                        keyword: h.keyword,
+                        start: h.start - s.old + s.new,
+                        end: h.end - s.old + s.new,
+                    }),
+            );
+        }
+        for (from, to) in c.gaps() {
+            hits.extend(self.search(data, from, to));
+        }
         hits.sort_unstable();
+        // A hit overlapping two gaps would be found twice; stretches between gaps are longer
+        // than any keyword, but the list stays a set whatever they are.
+        hits.dedup();
         hits
     }
 

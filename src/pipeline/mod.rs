@@ -197,8 +197,11 @@ pub(crate) fn scan_item(
         // How this revision differs from the thread's previous one of the same file: the
         // decoders and the matcher both reuse what lies outside the change.
         let change = memo.change(&chunk.path, &chunk.bytes);
-        let (chunks, mut decoded) =
-            decode::expand_reusing(chunk, opts.decode, change.map(|c| (memo.decoded(), c)));
+        let (chunks, mut decoded) = decode::expand_reusing(
+            chunk,
+            opts.decode,
+            change.as_ref().map(|c| (memo.decoded(), c)),
+        );
         for c in chunks {
             if is_binary(&c.bytes) {
                 stats.skipped_binary = 1;
@@ -207,7 +210,7 @@ pub(crate) fn scan_item(
             // Only what a source read is remembered: decoded chunks are small and many.
             let top = !matches!(c.provenance, crate::chunk::Provenance::Decoded { .. });
             let matches = if top {
-                matcher.scan_reusing(&c.path, &c.bytes, change, memo)
+                matcher.scan_reusing(&c.path, &c.bytes, change.as_ref(), memo)
             } else {
                 matcher.scan(&c.path, &c.bytes)
             };
