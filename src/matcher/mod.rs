@@ -215,10 +215,10 @@ impl<'r> Matcher<'r> {
     }
 
     /// `scan`, but when `memo` holds the previous revision of the same file (`change`, from
-    /// `Memo::change`), only what changed is searched again: keyword hits in the common
-    /// prefix and suffix are the previous revision's (a keyword never spans a change it does
-    /// not touch), and so are the matches of a rule window whose bytes and surrounding lines
-    /// are unchanged. The result is exactly `scan`'s. Call `Memo::remember` with the same
+    /// `Memo::change`), only what changed is searched again: keyword hits inside the
+    /// stretches the two revisions share are the previous revision's (a keyword never spans a
+    /// change it does not touch), and so are the matches of a rule window whose bytes and
+    /// surrounding lines lie in one stretch. The result is exactly `scan`'s. Call `Memo::remember` with the same
     /// bytes afterwards.
     pub fn scan_reusing(
         &self,

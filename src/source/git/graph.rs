@@ -73,25 +73,9 @@ impl Trees {
 
     /// The subtrees and blobs of tree `i` (each sorted), if it was walked.
     fn children(&self, i: u32) -> Option<(Vec<u32>, Vec<u32>)> {
-        let start = *self.spans.get(i as usize)?;
-        if start == NOT_WALKED {
-            return None;
-        }
-        let mut at = start as usize;
-        let trees = get_varint(&self.packed, &mut at) as usize;
-        let blobs = get_varint(&self.packed, &mut at) as usize;
-        let mut list = |n: usize| {
-            let mut prev = 0u32;
-            (0..n)
-                .map(|_| {
-                    prev = prev.wrapping_add(get_varint(&self.packed, &mut at));
-                    prev
-                })
-                .collect::<Vec<u32>>()
-        };
-        let trees = list(trees);
-        let blobs = list(blobs);
-        Some((trees, blobs))
+        let (mut trees, mut blobs) = (Vec::new(), Vec::new());
+        self.each_child(i, |t| trees.push(t), |b| blobs.push(b))
+            .then_some((trees, blobs))
     }
 
     fn insert(&mut self, id: u32, trees: &[u32], blobs: &[u32]) {

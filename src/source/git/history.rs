@@ -78,26 +78,20 @@ impl Source for Blobs {
 
     fn read(&self, repo: &mut gix::Repository, id: &ObjectId) -> Read {
         let path = self.graph.blobs.get(id).map_or("", |(_, p)| p.as_str());
-        match repo.find_object(*id) {
-            Ok(obj) => item(
-                Ok(Some(obj.detach().data)),
-                *id,
-                path,
-                Provenance::Blob(*id),
-                true,
-                self.max_file_size,
-            ),
-            // Over the limit (itself, or a delta base on the way), or missing: the header
-            // decides, through the unlimited handle, and names the problem.
-            Err(_) => read_item(
-                &self.full.to_thread_local(),
-                *id,
-                path,
-                Provenance::Blob(*id),
-                true,
-                self.max_file_size,
-            ),
-        }
+        // Over the limit (itself, or a delta base on the way), or missing: the header
+        // decides, through the unlimited handle, and names the problem.
+        let read = match repo.find_object(*id) {
+            Ok(obj) => Ok(Some(obj.detach().data)),
+            Err(_) => read_blob(&self.full.to_thread_local(), *id, self.max_file_size),
+        };
+        item(
+            read,
+            *id,
+            path,
+            Provenance::Blob(*id),
+            true,
+            self.max_file_size,
+        )
     }
 
     fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {
