@@ -211,6 +211,35 @@ impl Change {
         }
     }
 
+    /// A revision of `new_len` bytes built from the previous one (`old_len` bytes) by a delta
+    /// whose copies are `copies` (in order in the new revision): the copies of at least
+    /// `MIN_SAME` bytes that keep their order in both revisions, with the one at 0 in both as
+    /// the prefix and the one ending at both ends as the suffix (otherwise both are empty).
+    pub fn from_copies(copies: &[Same], old_len: usize, new_len: usize) -> Change {
+        let mut same = vec![Same {
+            new: 0,
+            old: 0,
+            len: 0,
+        }];
+        for c in copies {
+            let last = same[same.len() - 1];
+            if c.new == 0 && c.old == 0 {
+                same[0] = *c;
+            } else if c.len >= MIN_SAME && c.new >= last.new_end() && c.old >= last.old + last.len {
+                same.push(*c);
+            }
+        }
+        let last = same[same.len() - 1];
+        if same.len() == 1 || last.new_end() != new_len || last.old + last.len != old_len {
+            same.push(Same {
+                new: new_len,
+                old: old_len,
+                len: 0,
+            });
+        }
+        Change { same, old_len }
+    }
+
     /// Is stretch `k` the common prefix (at 0 in both revisions)? Known by place, not by
     /// value: when the revisions are equal the prefix reaches both ends too, and the (empty)
     /// suffix after it is the one that owns the end.
@@ -348,6 +377,33 @@ mod tests {
 #[cfg(test)]
 mod change_tests {
     use super::*;
+
+    #[test]
+    fn a_deltas_long_copies_in_order_are_the_stretches_and_the_ends_are_known_by_place() {
+        let s = |new, old, len| Same { new, old, len };
+        // A copy at 0 in both is the prefix; one out of order, one short, and one ending at
+        // both ends (the suffix) follow.
+        let c = Change::from_copies(
+            &[
+                s(0, 0, 100),
+                s(200, 300, 60),
+                s(300, 100, 60),
+                s(400, 10, 8),
+                s(500, 440, 60),
+            ],
+            500,
+            560,
+        );
+        assert_eq!(c.same, vec![s(0, 0, 100), s(200, 300, 60), s(500, 440, 60)]);
+        assert!(c.is_first(0) && c.is_last(2));
+        // No copy at 0 and none at the ends: both are empty.
+        let c = Change::from_copies(&[s(10, 20, 80)], 200, 200);
+        assert_eq!(c.same, vec![s(0, 0, 0), s(10, 20, 80), s(200, 200, 0)]);
+        // One copy of the whole file is the prefix, and the empty suffix owns the end.
+        let c = Change::from_copies(&[s(0, 0, 90)], 90, 90);
+        assert_eq!(c.same, vec![s(0, 0, 90), s(90, 90, 0)]);
+        assert_eq!(c.gaps().collect::<Vec<_>>(), vec![(90, 90)]);
+    }
 
     #[test]
     fn two_edits_far_apart_leave_the_bytes_between_shared() {

@@ -55,8 +55,9 @@ fn scan(m: &Matcher, data: &[u8]) -> Vec<Finding> {
         },
         meta: None,
         content: true,
+        revision: None,
     };
-    crate::pipeline::scan_item(read, m, &Default::default(), &mut Memo::default()).0
+    crate::pipeline::scan_item(read, m, &Default::default(), &mut Default::default()).0
 }
 
 fn github_token(body: &str) -> String {
@@ -253,7 +254,32 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
         revisions.push(data.clone());
         let limits = crate::decode::Limits::default();
         for (i, rev) in revisions.iter().enumerate() {
-            let change = memo.change("src/app.py", rev);
+            // Every other revision as history reads a blob built from a delta: what it shares
+            // with the previous one is the delta's copies (here the shared stretches cut into
+            // pieces, every third piece left out as if inserted).
+            let change = match memo.change("src/app.py", rev) {
+                Some(between) if i % 2 == 1 => {
+                    let piece = 16 + (i * 37) % 300;
+                    let mut copies = Vec::new();
+                    for (j, s) in between.same.iter().enumerate() {
+                        for o in (0..s.len).step_by(piece) {
+                            if (j + o / piece) % 3 != 2 {
+                                copies.push(crate::chunk::Same {
+                                    new: s.new + o,
+                                    old: s.old + o,
+                                    len: piece.min(s.len - o),
+                                });
+                            }
+                        }
+                    }
+                    Some(crate::chunk::Change::from_copies(
+                        &copies,
+                        between.old_len,
+                        rev.len(),
+                    ))
+                }
+                other => other,
+            };
             let chunk = Chunk {
                 bytes: rev.clone(),
                 path: "src/app.py".into(),
@@ -273,7 +299,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
             );
             let fresh = m.scan("src/app.py", rev);
             let reused = m.scan_reusing("src/app.py", rev, change.as_ref(), &mut memo);
-            memo.remember(rev.clone(), decoded);
+            memo.remember(rev.clone(), decoded, None);
             prop_assert_eq!(
                 format!("{fresh:?}"),
                 format!("{reused:?}"),
@@ -368,7 +394,7 @@ fn a_keyword_joined_by_a_deletion_is_found() {
     let new = format!("{head}{tail}");
     let mut memo = Memo::default();
     let _ = m.scan_reusing("src/app.py", old.as_bytes(), None, &mut memo);
-    memo.remember(old.clone().into_bytes(), Default::default());
+    memo.remember(old.clone().into_bytes(), Default::default(), None);
     let change = memo
         .change("src/app.py", new.as_bytes())
         .expect("same file");

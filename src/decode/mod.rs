@@ -56,7 +56,7 @@ pub trait Codec: Sync {
 
 /// What the codecs remember of a file's previous revision (history reads a file's revisions
 /// one after another): base64's runs, so only the changed bytes are looked at again.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Memo {
     base64: Vec<base64::Run>,
 }

@@ -111,11 +111,13 @@ impl Reuse<'_> {
 
 /// The last file one thread scanned, its keyword hits and rule windows, so the next revision
 /// of that file (history lists revisions of a path one after another) only searches what
-/// changed.
-#[derive(Debug, Default)]
+/// changed. Cloning shares the bytes.
+#[derive(Debug, Default, Clone)]
 pub struct Memo {
+    /// The source's key for the item whose bytes these are (git history: the blob).
+    key: Option<u32>,
     path: String,
-    bytes: Vec<u8>,
+    bytes: std::sync::Arc<Vec<u8>>,
     /// What the decoders remembered of `bytes` (base64 runs).
     decoded: crate::decode::Memo,
     hits: Vec<Hit>,
@@ -126,7 +128,7 @@ pub struct Memo {
 }
 
 /// What `scan_reusing` computed, kept once `remember` is given the bytes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Fresh {
     path: String,
     hits: Vec<Hit>,
@@ -141,20 +143,37 @@ impl Memo {
         (self.path == path && !self.bytes.is_empty()).then(|| Change::between(&self.bytes, data))
     }
 
+    /// The remembered revision, when it is the item with `key` and a revision of `path`
+    /// (otherwise what it remembered cannot be reused for `path`).
+    pub fn is(&self, key: u32, path: &str) -> bool {
+        self.key == Some(key) && self.path == path
+    }
+
+    /// The source's key of the remembered item.
+    pub fn key(&self) -> Option<u32> {
+        self.key
+    }
+
+    /// The remembered revision's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// What the decoders remembered of the previous revision.
     pub fn decoded(&self) -> &crate::decode::Memo {
         &self.decoded
     }
 
     /// Keep `bytes`, the data `scan_reusing` was just given, and what the decoders remembered
-    /// of it, for the next revision.
-    pub fn remember(&mut self, bytes: Vec<u8>, decoded: crate::decode::Memo) {
+    /// of it, for the next revision; `key` is the source's key for the item, if any.
+    pub fn remember(&mut self, bytes: Vec<u8>, decoded: crate::decode::Memo, key: Option<u32>) {
         if let Some(f) = self.fresh.take() {
+            self.key = key;
             self.path = f.path;
             self.hits = f.hits;
             self.windows = f.windows;
             self.raw = f.raw;
-            self.bytes = bytes;
+            self.bytes = std::sync::Arc::new(bytes);
             self.decoded = decoded;
         }
     }

@@ -14,7 +14,7 @@ use crate::decode::{self, Limits};
 use crate::finding::Finding;
 use crate::matcher::{Matcher, Memo, Suppression};
 use crate::messages;
-use crate::source::{Read, Skip, Source, Stage};
+use crate::source::{Earlier, Read, Skip, Source, Stage};
 
 mod findings;
 mod group;
@@ -40,6 +40,8 @@ pub struct Stats {
     pub baselined: usize,
     pub below_threshold: usize,
     pub commits: usize,
+    /// Git blobs built from the bytes of their delta base, read before them (`--stats`).
+    pub built_from_base: usize,
     /// Git objects that were missing or corrupt; a scan with any is never a clean exit 0.
     pub git_errors: usize,
     pub elapsed: Duration,
@@ -60,6 +62,7 @@ impl Stats {
         self.excluded_paths += other.excluded_paths;
         self.git_errors += other.git_errors;
         self.commits += other.commits;
+        self.built_from_base += other.built_from_base;
         self.stages.extend(other.stages.iter().cloned());
     }
 }
@@ -95,13 +98,29 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
     };
     // Results are reduced as they come (a list per item would hold 58,000 empty results
     // for a history like cargo's).
+    // What each thread remembers outlives rayon's pieces of work (a piece may start with a
+    // delta whose base the thread read at the end of its previous piece).
+    let memos: Vec<std::sync::Mutex<Memos>> = (0..rayon::current_num_threads())
+        .map(|_| Default::default())
+        .collect();
     let (found, mut stats) = source
         .items()
         .par_iter()
         .map_init(
-            || (source.reader(), Memo::default()),
-            |(reader, memo), item| {
-                let out = scan_item(source.read(reader, item), matcher, opts, memo);
+            || source.reader(),
+            |reader, item| {
+                // A thread that lends itself to other work inside an item finds its memos in
+                // use: that item goes without.
+                let mut mine = rayon::current_thread_index()
+                    .and_then(|i| memos.get(i))
+                    .and_then(|m| m.try_lock().ok());
+                let mut spare = None;
+                let memos = match mine.as_deref_mut() {
+                    Some(m) => m,
+                    None => spare.insert(Memos::default()),
+                };
+                let read = source.read_after(reader, item, memos);
+                let out = scan_item(read, matcher, opts, memos);
                 progress.tick(out.1.bytes);
                 out
             },
@@ -119,10 +138,14 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         name: "scan: read, decode, match",
         time: started.elapsed(),
         detail: format!(
-            "{} item(s), {:.1} MiB, {} candidate finding(s)",
+            "{} item(s), {:.1} MiB, {} candidate finding(s){}",
             source.items().len(),
             stats.bytes as f64 / 1048576.0,
-            found.len()
+            found.len(),
+            match stats.built_from_base {
+                0 => String::new(),
+                n => format!(", {n} blob(s) built from their delta base"),
+            }
         ),
     });
     let settle_start = Instant::now();
@@ -146,21 +169,74 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
     })
 }
 
-/// One item: its findings (most specific at each place) and counters. `memo` is the thread's
-/// memo of the file it scanned last.
+/// What one thread remembers of what it scanned: the last file, and blobs that deltas read
+/// later are built from (git history reads along delta trees).
+#[derive(Default)]
+pub(crate) struct Memos {
+    last: Memo,
+    /// Blobs that two or more deltas are built from (`Revision::shared`), oldest first.
+    kept: std::collections::VecDeque<Memo>,
+}
+
+/// At most this many bytes of kept blobs per thread (the oldest goes first).
+const KEPT_BYTES: usize = 2 << 20;
+
+impl Memos {
+    /// Make the blob with `key` the last one, if it is kept.
+    fn recall(&mut self, key: u32) {
+        if self.last.key() != Some(key)
+            && let Some(m) = self.kept.iter().rev().find(|m| m.key() == Some(key))
+        {
+            self.last = m.clone();
+        }
+    }
+
+    fn keep(&mut self) {
+        let mut total: usize = self.last.bytes().len();
+        self.kept.retain(|m| m.key() != self.last.key());
+        for m in self.kept.iter().rev() {
+            total += m.bytes().len();
+        }
+        while total > KEPT_BYTES
+            && let Some(m) = self.kept.pop_front()
+        {
+            total -= m.bytes().len();
+        }
+        if self.last.bytes().len() <= KEPT_BYTES {
+            self.kept.push_back(self.last.clone());
+        }
+    }
+}
+
+impl Earlier for Memos {
+    fn bytes(&self, key: u32) -> Option<&[u8]> {
+        if self.last.key() == Some(key) {
+            return Some(self.last.bytes());
+        }
+        self.kept
+            .iter()
+            .rev()
+            .find(|m| m.key() == Some(key))
+            .map(|m| m.bytes())
+    }
+}
+
+/// One item: its findings (most specific at each place) and counters. `memos` is what the
+/// thread remembers of the items it scanned before.
 pub(crate) fn scan_item(
     read: Read,
     matcher: &Matcher,
     opts: &Options,
-    memo: &mut Memo,
+    memos: &mut Memos,
 ) -> (Vec<Finding>, Stats) {
     let mut stats = Stats::default();
-    let (chunk, meta, content) = match read {
+    let (chunk, meta, content, mut revision) = match read {
         Read::Chunk {
             chunk,
             meta,
             content,
-        } => (chunk, meta, content),
+            revision,
+        } => (chunk, meta, content, revision),
         Read::Skip(skip) => {
             match skip {
                 Skip::NotRegular => {}
@@ -194,9 +270,19 @@ pub(crate) fn scan_item(
     if content {
         stats.files = 1;
         stats.bytes = chunk.bytes.len() as u64;
-        // How this revision differs from the thread's previous one of the same file: the
-        // decoders and the matcher both reuse what lies outside the change.
-        let change = memo.change(&chunk.path, &chunk.bytes);
+        // How this revision differs from an earlier one of the same file: the decoders and the
+        // matcher both reuse what lies outside the change. A blob built from its delta base
+        // knows exactly; otherwise it is compared with the thread's previous one.
+        let from = revision.as_mut().and_then(|r| r.from.take());
+        stats.built_from_base = usize::from(from.is_some());
+        let change = match from {
+            Some((base, change)) => {
+                memos.recall(base);
+                memos.last.is(base, &chunk.path).then_some(change)
+            }
+            None => memos.last.change(&chunk.path, &chunk.bytes),
+        };
+        let memo = &mut memos.last;
         let (chunks, mut decoded) = decode::expand_reusing(
             chunk,
             opts.decode,
@@ -224,8 +310,18 @@ pub(crate) fn scan_item(
             stats.suppressed = stats.suppressed_inline + stats.suppressed_config;
             found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
             if top {
-                memo.remember(c.bytes, std::mem::take(&mut decoded));
+                memo.remember(
+                    c.bytes,
+                    std::mem::take(&mut decoded),
+                    revision.as_ref().map(|r| r.key),
+                );
             }
+        }
+        if let Some(r) = &revision
+            && r.shared
+            && memos.last.key() == Some(r.key)
+        {
+            memos.keep();
         }
     }
     group::drop_decoded_duplicates(&mut found);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::chunk::Chunk;
+use crate::chunk::{Change, Chunk};
 use crate::finding::Finding;
 use crate::hygiene::FileMeta;
 
@@ -32,11 +32,38 @@ pub enum Read {
         /// False for a file only the file rules look at (an ignored `.env` beside walked
         /// files: its permissions matter, its content is not part of the scan).
         content: bool,
+        /// How the item relates to items read before it (git history only).
+        revision: Option<Revision>,
     },
     Skip(Skip),
 }
 
 /// Why an item was not scanned; each is a count in the summary and most are a message.
+/// A git blob's place among the blobs one thread reads: history builds a blob stored as a
+/// delta from the bytes of its base, read just before it (see `source::git::deltas`).
+pub struct Revision {
+    /// The blob's key; a blob built from it later asks `Earlier` for it by this key.
+    pub key: u32,
+    /// Blobs built from it come after others: the scan keeps it until then.
+    pub shared: bool,
+    /// The key of the blob it was built from, and exactly what the two share.
+    pub from: Option<(u32, Change)>,
+}
+
+/// What the scan on this thread still holds of items read before, by `Revision::key`.
+pub trait Earlier {
+    fn bytes(&self, key: u32) -> Option<&[u8]>;
+}
+
+/// Holds nothing.
+pub struct Nothing;
+
+impl Earlier for Nothing {
+    fn bytes(&self, _: u32) -> Option<&[u8]> {
+        None
+    }
+}
+
 pub enum Skip {
     /// A FIFO, socket or device: never opened, never counted.
     NotRegular,
@@ -57,6 +84,16 @@ pub trait Source: Sync {
     fn items(&self) -> &[Self::Item];
     fn reader(&self) -> Self::Reader;
     fn read(&self, reader: &mut Self::Reader, item: &Self::Item) -> Read;
+
+    /// `read`, for a source that can build an item from one read before it on this thread.
+    fn read_after(
+        &self,
+        reader: &mut Self::Reader,
+        item: &Self::Item,
+        _earlier: &dyn Earlier,
+    ) -> Read {
+        self.read(reader, item)
+    }
 
     /// After matching, before grouping: what only the source knows how to judge.
     fn settle(&self, found: Vec<Finding>) -> Result<Vec<Finding>> {

@@ -97,6 +97,7 @@ impl Source for Worktree {
                 },
                 meta: t.meta.clone(),
                 content: t.content,
+                revision: None,
             },
             Err(ReadError::NotRegular) => Read::Skip(Skip::NotRegular),
             Err(ReadError::TooLarge(n)) => Read::Skip(Skip::TooLarge(format!(

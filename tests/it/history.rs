@@ -374,3 +374,116 @@ fn a_missing_commit_in_the_middle_of_history_is_an_error_that_names_it() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains(&gone), "{}", run.stderr);
 }
+
+/// A packed history is read along the pack's delta trees, each delta built from the bytes of
+/// its base read before it: the findings are those of the same history read object by object
+/// (loose objects), including keys added in one revision and moved or removed in later ones,
+/// and a second path whose blobs are deltas of the first's.
+#[test]
+fn a_packed_history_read_along_its_delta_chains_finds_what_loose_objects_give() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(152);
+    let keys = [
+        f.stripe_live(),
+        f.github(),
+        f.openai_project(),
+        f.anthropic(),
+    ];
+    let mut lines: Vec<String> = (0..1500)
+        .map(|i| format!("setting_{i:04} = {}  # an ordinary line", i * 7))
+        .collect();
+    for rev in 0..30usize {
+        // An edit somewhere new in every revision, and keys coming and going.
+        let at = (rev * 389) % lines.len();
+        lines.insert(at, format!("edited_{rev} = True"));
+        match rev {
+            4 | 11 | 19 | 23 => {
+                let k = &keys[[4, 11, 19, 23].iter().position(|&r| r == rev).unwrap()];
+                lines.insert(
+                    at + 1,
+                    format!("KEY_{rev} = \"{k}\"  # FAKE key for a test"),
+                );
+            }
+            15 => {
+                let gone = lines.iter().position(|l| l.starts_with("KEY_4 ")).unwrap();
+                let moved = lines.remove(gone);
+                lines.insert(5, moved);
+            }
+            27 => lines.retain(|l| !l.starts_with("KEY_11 ")),
+            _ => {}
+        }
+        write(d, "app/settings.py", &(lines.join("\n") + "\n"));
+        if rev % 3 == 0 {
+            write(d, "copy/settings.py", &(lines.join("\n") + "\n# copy\n"));
+        }
+        commit_all(d, &format!("rev {rev}"), 1_700_000_000 + rev as i64 * 60);
+    }
+    let args = ["scan", "--history", "--format", "json", "--stats"];
+    let loose = keywarden(d, &args);
+    assert_eq!(loose.code, 1, "{}", loose.all());
+    git(d, &["repack", "-adf", "-q", "--window=50", "--depth=50"]);
+    let packed = keywarden(d, &args);
+    assert_eq!(packed.code, 1, "{}", packed.all());
+    // On one thread every blob is read right after its base (on two, a blob whose base the
+    // other thread read is resolved down its chain instead): each delta is built from it.
+    let one: Run = std::process::Command::new(bin())
+        .args(args)
+        .current_dir(d)
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap()
+        .into();
+    let built: usize = one
+        .stderr
+        .split(" blob(s) built from their delta base")
+        .next()
+        .and_then(|before| before.rsplit(", ").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let listed = git(d, &["rev-list", "--objects", "--all"]);
+    let blobs: Vec<&str> = listed
+        .lines()
+        .filter(|l| l.contains("settings.py"))
+        .map(|l| &l[..40])
+        .collect();
+    let mut check = std::process::Command::new("git")
+        .args(["cat-file", "--batch-check=%(deltabase)"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = check.stdin.take().unwrap();
+        stdin
+            .write_all((blobs.join("\n") + "\n").as_bytes())
+            .unwrap();
+    }
+    let bases = String::from_utf8(check.wait_with_output().unwrap().stdout).unwrap();
+    let deltas = bases.lines().filter(|l| !l.starts_with("0000000")).count();
+    assert!(deltas >= 30, "git stores most revisions as deltas: {bases}");
+    assert_eq!(built, deltas, "{}", one.stderr);
+    assert_eq!(json(&one)["findings"], json(&packed)["findings"]);
+    let (lj, pj) = (json(&loose), json(&packed));
+    assert_eq!(lj["findings"], pj["findings"]);
+    let found: Vec<&str> = pj["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found.iter().filter(|p| **p == "app/settings.py").count(),
+        keys.len(),
+        "{found:?}"
+    );
+    // The copy holds the same keys: another location of each finding.
+    assert!(
+        pj["findings"].to_string().contains("copy/settings.py"),
+        "{}",
+        pj["findings"]
+    );
+}

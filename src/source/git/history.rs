@@ -1,10 +1,12 @@
 //! `--history`, and the blob listing every commit-walking source shares: each unique blob is
 //! read once; after matching, provenance is attached to each secret.
 
+use super::deltas::{Blob, Packed, Packs, ROOT, read_packed};
 use super::graph::*;
 use super::*;
+use crate::chunk::Change;
 use crate::finding::{HistoryInfo, Location};
-use crate::source::Stage;
+use crate::source::{Earlier, Revision, Stage};
 use rayon::slice::ParallelSliceMut;
 
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
@@ -16,8 +18,10 @@ pub struct Blobs {
     /// a big one) and the base versions of a range.
     pub(super) full: gix::ThreadSafeRepository,
     pub(super) graph: Graph,
-    /// Blobs, sorted so revisions of one file are read together (paths stay in the graph).
-    pub(super) items: Vec<ObjectId>,
+    /// Blobs in reading order: along the packs' delta trees (see `deltas`), otherwise
+    /// revisions of one file together (paths stay in the graph).
+    pub(super) items: Vec<Blob>,
+    pub(super) packs: Packs,
     /// Refs reported as reaching a secret's first commit.
     pub(super) refs: Vec<(String, ObjectId)>,
     pub(super) head: Option<ObjectId>,
@@ -44,16 +48,25 @@ impl Blobs {
             .filter(|(_, (_, p))| admit(p))
             .map(|(id, (ci, p))| (p, *ci, *id))
             .collect();
-        // Revisions of one file are delta chains in the pack: reading them together, on one
-        // thread, keeps the delta base cache warm.
+        // Revisions of one file together: what the packs do not explain keeps this order.
         sorted.par_sort_unstable();
         let excluded = graph.blobs.len() - sorted.len();
-        let items = sorted.into_iter().map(|(_, _, id)| id).collect();
+        let ids: Vec<ObjectId> = sorted.into_iter().map(|(_, _, id)| id).collect();
+        let scan = reopen(&repo, Some(max_file_size))?.into_sync();
+        let full = reopen(&repo, None)?.into_sync();
+        let objects = repo.objects.store_ref().path().to_owned();
+        let hash = repo.object_hash();
+        // The pages of the pack that listing commits and trees mapped go with the listing's
+        // handle, before planning maps every blob's header.
+        drop(repo);
+        let packs = Packs::open(&objects, hash);
+        let items = super::deltas::plan(&packs, ids);
         Ok(Blobs {
-            repo: reopen(&repo, Some(max_file_size))?.into_sync(),
-            full: reopen(&repo, None)?.into_sync(),
+            repo: scan,
+            full,
             graph,
             items,
+            packs,
             refs,
             head,
             base_paths: HashMap::new(),
@@ -64,34 +77,88 @@ impl Blobs {
     }
 }
 
-impl Source for Blobs {
-    type Item = ObjectId;
-    type Reader = gix::Repository;
+/// One thread's reading state.
+pub struct BlobReader {
+    repo: gix::Repository,
+    inflate: gix::zlib::Inflate,
+    /// A delta's instructions, inflated.
+    scratch: Vec<u8>,
+}
 
-    fn items(&self) -> &[ObjectId] {
+impl Source for Blobs {
+    type Item = Blob;
+    type Reader = BlobReader;
+
+    fn items(&self) -> &[Blob] {
         &self.items
     }
 
-    fn reader(&self) -> gix::Repository {
-        self.repo.to_thread_local()
+    fn reader(&self) -> BlobReader {
+        BlobReader {
+            repo: self.repo.to_thread_local(),
+            inflate: gix::zlib::Inflate::default(),
+            scratch: Vec::new(),
+        }
     }
 
-    fn read(&self, repo: &mut gix::Repository, id: &ObjectId) -> Read {
-        let path = self.graph.blobs.get(id).map_or("", |(_, p)| p.as_str());
-        // Over the limit (itself, or a delta base on the way), or missing: the header
-        // decides, through the unlimited handle, and names the problem.
-        let read = match repo.find_object(*id) {
-            Ok(obj) => Ok(Some(obj.detach().data)),
-            Err(_) => read_blob(&self.full.to_thread_local(), *id, self.max_file_size),
+    fn read(&self, reader: &mut BlobReader, blob: &Blob) -> Read {
+        self.read_after(reader, blob, &crate::source::Nothing)
+    }
+
+    fn read_after(&self, reader: &mut BlobReader, blob: &Blob, earlier: &dyn Earlier) -> Read {
+        let id = blob.id;
+        let path = self.graph.blobs.get(&id).map_or("", |(_, p)| p.as_str());
+        let base = (blob.base != ROOT)
+            .then(|| earlier.bytes(blob.base))
+            .flatten();
+        let packed = read_packed(
+            &self.packs,
+            blob,
+            base,
+            &mut reader.inflate,
+            &mut reader.scratch,
+            self.max_file_size,
+        );
+        let (read, from) = match packed {
+            Some(Packed::Bytes(bytes, copies)) => {
+                let from = copies.zip(base).map(|(copies, base)| {
+                    (
+                        blob.base,
+                        Change::from_copies(&copies, base.len(), bytes.len()),
+                    )
+                });
+                (Ok(Some(bytes)), from)
+            }
+            // Over the limit (itself, or a delta base on the way), or missing: the header
+            // decides, through the unlimited handle, and names the problem.
+            Some(Packed::TooLarge) => (
+                read_blob(&self.full.to_thread_local(), id, self.max_file_size),
+                None,
+            ),
+            None => {
+                let read = match reader.repo.find_object(id) {
+                    Ok(obj) => Ok(Some(obj.detach().data)),
+                    Err(_) => read_blob(&self.full.to_thread_local(), id, self.max_file_size),
+                };
+                (read, None)
+            }
         };
-        item(
+        let mut read = item(
             read,
-            *id,
+            id,
             path,
-            Provenance::Blob(*id),
+            Provenance::Blob(id),
             true,
             self.max_file_size,
-        )
+        );
+        if let Read::Chunk { revision, .. } = &mut read {
+            *revision = Some(Revision {
+                key: blob.key,
+                shared: blob.shared,
+                from,
+            });
+        }
+        read
     }
 
     fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {

@@ -16,6 +16,7 @@ use crate::chunk::{Chunk, Provenance};
 use crate::finding::Finding;
 use crate::hygiene::FileMeta;
 
+mod deltas;
 mod graph;
 mod history;
 mod range;
@@ -124,6 +125,7 @@ fn item(
                 mode: None,
             }),
             content: true,
+            revision: None,
         },
         Ok(None) => Read::Skip(Skip::TooLarge(format!(
             "{path} (blob {id}): skipped, over --max-file-size ({max})"
