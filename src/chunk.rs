@@ -176,6 +176,9 @@ pub struct Change {
 /// The shortest shared stretch worth keeping between the prefix and the suffix. Unit tests
 /// use short ones, so the property tests' small files get many stretch edges near keys.
 const MIN_SAME: usize = if cfg!(test) { 48 } else { 1024 };
+/// The shortest copy of a delta kept as a shared stretch (shorter ones cost more to reuse
+/// than to search again: 256 and 2,048 were slower on cargo's and lodash's histories).
+const MIN_COPY: usize = if cfg!(test) { 48 } else { 512 };
 /// The bytes looked up in the previous revision to find a shared stretch.
 const ANCHOR: usize = if cfg!(test) { 12 } else { 32 };
 /// How many times what changed is split around an anchor (up to 2^depth - 1 stretches).
@@ -213,7 +216,7 @@ impl Change {
 
     /// A revision of `new_len` bytes built from the previous one (`old_len` bytes) by a delta
     /// whose copies are `copies` (in order in the new revision): the copies of at least
-    /// `MIN_SAME` bytes that keep their order in both revisions, with the one at 0 in both as
+    /// `MIN_COPY` bytes that keep their order in both revisions, with the one at 0 in both as
     /// the prefix and the one ending at both ends as the suffix (otherwise both are empty).
     pub fn from_copies(copies: &[Same], old_len: usize, new_len: usize) -> Change {
         let mut same = vec![Same {
@@ -225,7 +228,7 @@ impl Change {
             let last = same[same.len() - 1];
             if c.new == 0 && c.old == 0 {
                 same[0] = *c;
-            } else if c.len >= MIN_SAME && c.new >= last.new_end() && c.old >= last.old + last.len {
+            } else if c.len >= MIN_COPY && c.new >= last.new_end() && c.old >= last.old + last.len {
                 same.push(*c);
             }
         }

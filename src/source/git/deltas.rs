@@ -62,6 +62,10 @@ impl Packs {
         )
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     fn locate(&self, id: &gix::hash::oid) -> Option<(u32, u64)> {
         self.0.iter().enumerate().find_map(|(p, (index, _))| {
             index

@@ -59,8 +59,18 @@ impl Blobs {
         // The pages of the pack that listing commits and trees mapped go with the listing's
         // handle, before planning maps every blob's header.
         drop(repo);
+        let t = std::time::Instant::now();
         let packs = Packs::open(&objects, hash);
         let items = super::deltas::plan(&packs, ids);
+        let plan = Stage {
+            name: "list: order blobs along delta chains",
+            time: t.elapsed(),
+            detail: format!(
+                "{} pack(s), {} blob(s) with their delta base in the scan",
+                packs.len(),
+                items.iter().filter(|b| b.base != ROOT).count()
+            ),
+        };
         Ok(Blobs {
             repo: scan,
             full,
@@ -72,7 +82,7 @@ impl Blobs {
             base_paths: HashMap::new(),
             max_file_size,
             excluded,
-            stages: Vec::new(),
+            stages: vec![plan],
         })
     }
 }
@@ -386,6 +396,6 @@ pub fn history(
     }
     let head = repo.head_id().ok().map(|h| h.detach());
     let mut blobs = Blobs::new(repo, graph, refs, head, max_file_size, admit)?;
-    blobs.stages = vec![walk, trees];
+    blobs.stages.splice(0..0, [walk, trees]);
     Ok(blobs)
 }

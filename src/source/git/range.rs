@@ -111,7 +111,7 @@ fn added_over(
     };
     let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, admit)?;
     blobs.base_paths = base_paths;
-    blobs.stages = vec![listed];
+    blobs.stages.insert(0, listed);
     Ok(blobs)
 }
 
