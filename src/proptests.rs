@@ -253,12 +253,20 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
         revisions.push(data.clone());
         revisions.push(data.clone());
         let limits = crate::decode::Limits::default();
+        let mut prev: Option<&Vec<u8>> = None;
         for (i, rev) in revisions.iter().enumerate() {
+            // Some revisions at a path more rules admit: a delta's base may be another file.
+            let path = if i % 4 == 3 {
+                "config/app.env"
+            } else {
+                "src/app.py"
+            };
             // Every other revision as history reads a blob built from a delta: what it shares
-            // with the previous one is the delta's copies (here the shared stretches cut into
-            // pieces, every third piece left out as if inserted).
-            let change = match memo.change("src/app.py", rev) {
-                Some(between) if i % 2 == 1 => {
+            // with its base is the delta's copies (here the shared stretches cut into pieces,
+            // every third piece left out as if inserted), whatever the base's path.
+            let change = match prev {
+                Some(prev) if i % 2 == 1 => {
+                    let between = crate::chunk::Change::between(prev, rev);
                     let piece = 16 + (i * 37) % 300;
                     let mut copies = Vec::new();
                     for (j, s) in between.same.iter().enumerate() {
@@ -274,15 +282,16 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                     }
                     Some(crate::chunk::Change::from_copies(
                         &copies,
-                        between.old_len,
+                        prev.len(),
                         rev.len(),
                     ))
                 }
-                other => other,
+                _ => memo.change(path, rev),
             };
+            prev = Some(rev);
             let chunk = Chunk {
                 bytes: rev.clone(),
-                path: "src/app.py".into(),
+                path: path.into(),
                 provenance: Provenance::File,
             };
             let fresh_chunks = crate::decode::expand(chunk.clone(), limits);
@@ -297,8 +306,8 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                 "decoded chunks of revision {}",
                 i
             );
-            let fresh = m.scan("src/app.py", rev);
-            let reused = m.scan_reusing("src/app.py", rev, change.as_ref(), &mut memo);
+            let fresh = m.scan(path, rev);
+            let reused = m.scan_reusing(path, rev, change.as_ref(), &mut memo);
             memo.remember(rev.clone(), decoded, None);
             prop_assert_eq!(
                 format!("{fresh:?}"),

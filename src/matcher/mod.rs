@@ -138,15 +138,13 @@ struct Fresh {
 
 impl Memo {
     /// How `data` differs from the remembered revision, when it is a revision of the same
-    /// file; with `decoded()`, what `decode::expand_reusing` and `scan_reusing` reuse.
+    /// file; with `decoded()`, what `decode::expand_reusing` and `scan_reusing` reuse. (What
+    /// is reused does not depend on the path: keyword hits and base64 runs are the bytes',
+    /// and a rule's windows are looked up per rule, among the rules that admit the path. A
+    /// source that knows exactly what two blobs share, such as a delta and its base, may
+    /// give that change for blobs at different paths.)
     pub fn change(&self, path: &str, data: &[u8]) -> Option<Change> {
         (self.path == path && !self.bytes.is_empty()).then(|| Change::between(&self.bytes, data))
-    }
-
-    /// The remembered revision, when it is the item with `key` and a revision of `path`
-    /// (otherwise what it remembered cannot be reused for `path`).
-    pub fn is(&self, key: u32, path: &str) -> bool {
-        self.key == Some(key) && self.path == path
     }
 
     /// The source's key of the remembered item.

@@ -270,15 +270,16 @@ pub(crate) fn scan_item(
     if content {
         stats.files = 1;
         stats.bytes = chunk.bytes.len() as u64;
-        // How this revision differs from an earlier one of the same file: the decoders and the
-        // matcher both reuse what lies outside the change. A blob built from its delta base
-        // knows exactly; otherwise it is compared with the thread's previous one.
+        // How this revision differs from an earlier one: the decoders and the matcher both
+        // reuse what lies outside the change. A blob built from its delta base knows exactly
+        // (the base may be another file); otherwise it is compared with the thread's previous
+        // one of the same file.
         let from = revision.as_mut().and_then(|r| r.from.take());
         stats.built_from_base = usize::from(from.is_some());
         let change = match from {
             Some((base, change)) => {
                 memos.recall(base);
-                memos.last.is(base, &chunk.path).then_some(change)
+                (memos.last.key() == Some(base)).then_some(change)
             }
             None => memos.last.change(&chunk.path, &chunk.bytes),
         };
