@@ -26,10 +26,10 @@ pub use range::{Push, pre_push, range, read_pushes, resolve_range, split_range};
 
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
 
-/// Delta bases each thread keeps decoded. Revisions of a file are read one after another, so
-/// a small cache is as fast as gix's default (up to 96 MiB per thread) on cargo's history and
-/// faster on lodash's (2.6 GB of blobs, 500 KB builds), with peak memory 40-70 MiB lower
-/// (1m: lodash 3.5 s; 2m: 3.1 s; 4m and 16m: the same time, more memory).
+/// Delta bases each thread keeps decoded in gix's handles: the listing's (commits and trees),
+/// and blobs that `deltas` cannot read itself (loose objects, alternates, errors). A small
+/// cache was as fast as gix's default (up to 96 MiB per thread) when gix read every blob, with
+/// peak memory 40-70 MiB lower.
 const DELTA_BASE_CACHE: &str = "2m";
 
 fn open(path: &Path) -> Result<gix::Repository> {
