@@ -197,6 +197,50 @@ fn a_huge_blob_is_skipped_by_size_without_loading_it() {
     assert!(rss < 200, "peak RSS {rss} MiB: the blob was loaded");
 }
 
+/// A big blob stored as a delta of another big blob is skipped from the delta's header: the
+/// chain below it is never built.
+#[test]
+fn a_big_revision_stored_as_a_delta_is_skipped_without_building_its_base() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let rows: String = (0..800_000)
+        .map(|i| format!("row {i:07} of a generated data file\n"))
+        .collect();
+    write(d, "data.txt", &rows);
+    commit_all(d, "big", 1_700_000_000);
+    write(d, "data.txt", &format!("{rows}one more row\n"));
+    commit_all(d, "bigger", 1_700_000_100);
+    git(d, &["repack", "-adf", "-q"]);
+    let based = git(
+        d,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objecttype) %(objectsize) %(deltabase)",
+        ],
+    );
+    assert!(
+        based
+            .lines()
+            .any(|l| l.starts_with("blob")
+                && !l.ends_with("0000000000000000000000000000000000000000")),
+        "git stores one revision as a delta of the other (what this test is about): {based}"
+    );
+    let Some((run, rss)) = peak_rss_mib(d, &["scan", "--history", "--max-file-size", "1MiB"])
+    else {
+        return;
+    };
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        run.stderr.matches("max-file-size").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(rss < 45, "peak RSS {rss} MiB: a 30 MB revision was built");
+}
+
 #[test]
 fn pathological_custom_regexes_are_refused() {
     let dir = tempdir();

@@ -250,6 +250,11 @@ pub(super) fn read_packed(
             Applied::TooLarge => Some(Packed::TooLarge),
         };
     }
+    // A result over the limit is known from the delta's header, before any base is built.
+    let (_, result) = sizes(delta_of(packs, p, &entry, inflate, scratch, max)?)?;
+    if result > max {
+        return Some(Packed::TooLarge);
+    }
     // Down the chain to a whole object, then every delta back up (no limit on the way: a
     // small blob may be a delta of a big one).
     let mut chain = vec![(p, entry.clone())];
@@ -321,6 +326,30 @@ fn delta_of<'s>(
     Some(scratch)
 }
 
+/// A delta's base size and result size.
+fn sizes(delta: &[u8]) -> Option<(u64, u64)> {
+    let mut at = 0;
+    Some((varint(delta, &mut at)?, varint(delta, &mut at)?))
+}
+
+/// A little-endian base-128 number at `*at`.
+fn varint(data: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = *data.get(*at)?;
+        *at += 1;
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
 enum Applied {
     Bytes(Vec<u8>, Vec<Same>),
     TooLarge,
@@ -333,24 +362,8 @@ enum Applied {
 /// continues the last in both). `None` on any inconsistency.
 fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
     let mut at = 0;
-    let mut varint = || -> Option<u64> {
-        let mut value = 0u64;
-        let mut shift = 0;
-        loop {
-            let b = *delta.get(at)?;
-            at += 1;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(value);
-            }
-            shift += 7;
-            if shift > 63 {
-                return None;
-            }
-        }
-    };
-    let base_size = varint()?;
-    let result_size = varint()?;
+    let base_size = varint(delta, &mut at)?;
+    let result_size = varint(delta, &mut at)?;
     if base_size != base.len() as u64 {
         return None;
     }
