@@ -203,16 +203,23 @@ fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
             let Ok(entry) = packs.data(p).entry(offset) else {
                 return ROOT;
             };
-            let base = match entry.header {
-                pack::data::entry::Header::OfsDelta { base_distance } => entry
-                    .checked_base_pack_offset(base_distance)
-                    .map(|base| (p, base)),
-                pack::data::entry::Header::RefDelta { base_id } => packs.locate(&base_id),
-                _ => None,
-            };
-            base.and_then(|b| at.get(&b).copied()).unwrap_or(ROOT)
+            base_of(packs, p, &entry)
+                .and_then(|b| at.get(&b).copied())
+                .unwrap_or(ROOT)
         })
         .collect()
+}
+
+/// Where the base of a delta entry in pack `p` is (`None` for a whole object, or a base no pack
+/// holds).
+fn base_of(packs: &Packs, p: u32, entry: &pack::data::Entry) -> Option<(u32, u64)> {
+    match entry.header {
+        pack::data::entry::Header::OfsDelta { base_distance } => entry
+            .checked_base_pack_offset(base_distance)
+            .map(|base| (p, base)),
+        pack::data::entry::Header::RefDelta { base_id } => packs.locate(&base_id),
+        _ => None,
+    }
 }
 
 /// What reading one packed blob gave.
@@ -259,15 +266,11 @@ pub(super) fn read_packed(
     // small blob may be a delta of a big one).
     let mut chain = vec![(p, entry.clone())];
     let (mut p, mut entry) = (p, entry);
-    let bytes = loop {
-        let (bp, boffset) = match entry.header {
-            pack::data::entry::Header::OfsDelta { base_distance } => {
-                (p, entry.checked_base_pack_offset(base_distance)?)
-            }
-            pack::data::entry::Header::RefDelta { base_id } => packs.locate(&base_id)?,
-            pack::data::entry::Header::Blob => break inflated(packs, p, &entry, inflate)?,
-            _ => return None,
-        };
+    let mut bytes = loop {
+        if entry.header == pack::data::entry::Header::Blob {
+            break inflated(packs, p, &entry, inflate)?;
+        }
+        let (bp, boffset) = base_of(packs, p, &entry)?;
         (p, entry) = (bp, packs.data(bp).entry(boffset).ok()?);
         if entry.header.is_delta() {
             // Git's chains stop at 4,095; a longer one is a cycle.
@@ -277,7 +280,6 @@ pub(super) fn read_packed(
             chain.push((p, entry.clone()));
         }
     };
-    let mut bytes = bytes;
     for (i, (p, entry)) in chain.iter().enumerate().rev() {
         let limit = if i == 0 { max } else { u64::MAX };
         let delta = delta_of(packs, *p, entry, inflate, scratch, u64::MAX)?;
