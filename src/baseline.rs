@@ -29,8 +29,9 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+        let bytes = crate::fsutil::read_settings(path, "baseline")?;
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("{}: baseline is not UTF-8", path.display()))?;
         Baseline::parse(&path.display().to_string(), &text)
     }
 

@@ -61,7 +61,12 @@ impl Checklist {
 
     /// The full checklist of one finding, with its paths and commit filled in.
     pub fn for_finding(rule: &Rule, f: &Finding) -> Checklist {
-        let mut paths: Vec<&str> = f.locations.iter().map(|l| l.path.as_str()).collect();
+        // Paths fill commands too: each is one shell word.
+        let mut paths: Vec<String> = f
+            .locations
+            .iter()
+            .map(|l| crate::escape::shell_word(&l.path).into_owned())
+            .collect();
         paths.dedup();
         let history = f.history.as_deref();
         let commit = history.map(|h| &h.commit[..h.commit.len().min(12)]);
@@ -239,7 +244,10 @@ pub fn purge_plan(findings: &[Finding], rules: &crate::rules::RuleSet) -> Vec<St
     }
     let mut cmd = String::from("git filter-repo");
     for p in &drop {
-        cmd.push_str(&format!(" --invert-paths --path {p}"));
+        cmd.push_str(&format!(
+            " --invert-paths --path {}",
+            crate::escape::shell_word(p)
+        ));
     }
     if replace > 0 {
         cmd.push_str(" --replace-text secrets.txt");

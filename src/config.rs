@@ -126,7 +126,7 @@ impl Config {
     /// Read and parse a config file.
     pub fn load(path: &Path) -> Result<Config> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read config"))?;
+        let bytes = crate::fsutil::read_settings(path, "config")?;
         Config::parse_bytes(&shown, &bytes)
     }
 

@@ -57,6 +57,32 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
     Ok(())
 }
 
+/// The most a settings file (config, baseline, allowlist) may hold: a bigger one is an error,
+/// never a read until memory runs out (`/dev/zero`).
+pub const SETTINGS_LIMIT: u64 = 16 << 20;
+
+/// Read a settings file: a regular file of at most `SETTINGS_LIMIT` bytes, else an error that
+/// names it (a device, a FIFO or a directory is refused before it is read).
+pub fn read_settings(path: &Path, what: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read {what}"))?;
+    if !meta.is_file() {
+        anyhow::bail!("{shown}: cannot read {what}: not a regular file");
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SETTINGS_LIMIT + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("{shown}: cannot read {what}"))?;
+    if bytes.len() as u64 > SETTINGS_LIMIT {
+        anyhow::bail!(
+            "{shown}: {what} is over {} MiB; refusing to read it",
+            SETTINGS_LIMIT >> 20
+        );
+    }
+    Ok(bytes)
+}
+
 /// The repository root holding `start` (the nearest parent with `.git`), else `start` itself;
 /// SARIF URIs are relative to it.
 pub fn repo_root(start: &Path) -> PathBuf {

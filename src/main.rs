@@ -9,6 +9,7 @@ mod config;
 mod decode;
 mod entropy;
 mod envfile;
+mod escape;
 mod finding;
 mod fingerprint;
 mod fsutil;

@@ -17,17 +17,17 @@ pub fn quiet() -> bool {
 
 /// Something the user must know: the scan is incomplete or an output was cut.
 pub fn warn(msg: impl AsRef<str>) {
-    eprintln!("warning: {}", msg.as_ref());
+    eprintln!("warning: {}", crate::escape::visible(msg.as_ref()));
 }
 
 /// Something worth knowing that `--quiet` silences (a file skipped for its size).
 pub fn note(msg: impl AsRef<str>) {
     if !quiet() {
-        eprintln!("warning: {}", msg.as_ref());
+        eprintln!("warning: {}", crate::escape::visible(msg.as_ref()));
     }
 }
 
 /// A line about what a command did (`wrote 3 baseline entries to …`).
 pub fn info(msg: impl AsRef<str>) {
-    eprintln!("keywarden: {}", msg.as_ref());
+    eprintln!("keywarden: {}", crate::escape::visible(msg.as_ref()));
 }

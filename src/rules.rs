@@ -723,6 +723,24 @@ impl RuleSet {
         seen
     }
 
+    /// Which rules can speak at `path`, as a number: two paths of one class are judged alike
+    /// (every content rule's path filter and every file rule's globs say the same of both), so
+    /// a blob matched at one needs no second match at the other.
+    pub fn path_class(&self, path: &str) -> u64 {
+        let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+        for (i, r) in self.rules.iter().enumerate() {
+            let speaks = match &r.body {
+                Body::File { files, .. } => files.admits(path),
+                Body::Content(_) => r.paths.admits(path),
+            };
+            if speaks {
+                h = (h ^ i as u64).wrapping_mul(0x0000_0100_0000_01B3);
+                h ^= h >> 29;
+            }
+        }
+        h
+    }
+
     /// Keep only the rules for which `keep` is true.
     pub fn retain(&mut self, keep: impl Fn(&Rule) -> bool) {
         self.rules.retain(|r| keep(r));

@@ -336,9 +336,7 @@ impl Settings {
                     budget: std::time::Duration::from_secs(args.verify_budget.max(1)),
                     network: crate::verify::Network {
                         ca_pem: match &args.verify_ca {
-                            Some(p) => Some(std::fs::read(p).with_context(|| {
-                                format!("--verify-ca: cannot read {}", p.display())
-                            })?),
+                            Some(p) => Some(crate::fsutil::read_settings(p, "--verify-ca")?),
                             None => None,
                         },
                         connect_to: args.verify_connect_to.clone(),

@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::checklist::Checklist;
 use crate::cli::{RevokeArgs, ScanArgs};
@@ -125,10 +125,7 @@ pub fn run(args: &RevokeArgs) -> Result<i32> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         network: Network {
             ca_pem: match &args.verify_ca {
-                Some(p) => Some(
-                    std::fs::read(p)
-                        .with_context(|| format!("--verify-ca: cannot read {}", p.display()))?,
-                ),
+                Some(p) => Some(crate::fsutil::read_settings(p, "--verify-ca")?),
                 None => None,
             },
             connect_to: args.verify_connect_to.clone(),

@@ -44,6 +44,11 @@ fn collect_with(
         decode: Limits::default(),
     };
     let admit = |p: &str| path_filter.admits(p);
+    let class = |p: &str| set.path_class(p);
+    let judge = git::PathJudge {
+        admit: &admit,
+        class: &class,
+    };
     let repo = &s.paths[0];
     let max = s.walk.max_file_size;
     let mut outcome = match &s.mode {
@@ -69,16 +74,16 @@ fn collect_with(
             with_stage(listed, pipeline::run(&source, &matcher, &opts)?)
         }
         ScanMode::History { all_objects } => pipeline::run(
-            &git::history(repo, *all_objects, max, admit)?,
+            &git::history(repo, *all_objects, max, judge)?,
             &matcher,
             &opts,
         )?,
         ScanMode::Range { base, head } => {
-            pipeline::run(&git::range(repo, base, head, max, admit)?, &matcher, &opts)?
+            pipeline::run(&git::range(repo, base, head, max, judge)?, &matcher, &opts)?
         }
         ScanMode::PrePush(pushes) => {
             let mut total = Outcome::default();
-            for source in git::pre_push(repo, pushes, max, admit)? {
+            for source in git::pre_push(repo, pushes, max, judge)? {
                 let o = pipeline::run(&source, &matcher, &opts)?;
                 total.stats.add(&o.stats);
                 total.stats.elapsed += o.stats.elapsed;

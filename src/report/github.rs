@@ -4,25 +4,15 @@
 use std::io::{self, Write};
 
 use super::{Report, Reporter};
+use crate::escape::{md_code, md_inline, md_text, workflow as escape};
 use crate::severity::Severity;
 
 pub struct Annotations;
 pub struct Summary;
 
-/// Escape a workflow-command property or message (GitHub's rules for `%`, CR, LF, `:` and `,`).
-fn escape(s: &str, property: bool) -> String {
-    let mut out = s
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    if property {
-        out = out.replace(':', "%3A").replace(',', "%2C");
-    }
-    out
-}
-
 impl Reporter for Annotations {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        // Paths stay exact (`file=` must name the file); `escape` encodes their line breaks.
         for f in &report.findings {
             let level = if f.severity >= Severity::High {
                 "error"
@@ -70,13 +60,9 @@ impl Reporter for Annotations {
     }
 }
 
-/// Markdown table cell: no pipes or newlines.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
 impl Reporter for Summary {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let report = &report.for_people();
         writeln!(out, "## keywarden: {} finding(s)\n", report.findings.len())?;
         let markers = report.marker_places();
         if !markers.is_empty() {
@@ -87,7 +73,12 @@ impl Reporter for Summary {
             writeln!(out, "| rule | file:line |")?;
             writeln!(out, "|---|---|")?;
             for (rule, l) in &markers {
-                writeln!(out, "| `{rule}` | `{}:{}` |", cell(&l.path), l.line)?;
+                writeln!(
+                    out,
+                    "| {} | {} |",
+                    md_code(rule),
+                    md_code(&format!("{}:{}", l.path, l.line))
+                )?;
             }
             writeln!(out)?;
         }
@@ -116,23 +107,23 @@ impl Reporter for Summary {
             let places: Vec<String> = f
                 .locations
                 .iter()
-                .map(|l| format!("`{}:{}`", cell(&l.path), l.line))
+                .map(|l| md_code(&format!("{}:{}", l.path, l.line)))
                 .collect();
             let live = match (&f.verification, f.verified) {
-                (Some(r), Some(true)) => format!("**live** ({}) | ", cell(r)),
-                (Some(r), Some(false)) => format!("dead ({}) | ", cell(r)),
-                (Some(r), None) => format!("unknown ({}) | ", cell(r)),
+                (Some(r), Some(true)) => format!("**live** ({}) | ", md_text(r)),
+                (Some(r), Some(false)) => format!("dead ({}) | ", md_text(r)),
+                (Some(r), None) => format!("unknown ({}) | ", md_text(r)),
                 (None, _) if verified => "not checked | ".to_string(),
                 (None, _) => String::new(),
             };
             writeln!(
                 out,
-                "| `{}` | {} | {} | `{}` | {live}{} |",
-                f.rule_id,
+                "| {} | {} | {} | {} | {live}{} |",
+                md_code(&f.rule_id),
                 f.severity,
                 places.join("<br>"),
-                cell(f.shown_secret(report.show_secrets)),
-                cell(first)
+                md_code(f.shown_secret(report.show_secrets)),
+                md_inline(first)
             )?;
         }
         writeln!(
@@ -143,7 +134,7 @@ impl Reporter for Summary {
         if !plan.is_empty() {
             writeln!(out, "\n### Purge plan\n")?;
             for (i, step) in plan.iter().enumerate() {
-                writeln!(out, "{}. {step}", i + 1)?;
+                writeln!(out, "{}. {}", i + 1, md_inline(step))?;
             }
         }
         Ok(())

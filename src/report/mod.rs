@@ -71,7 +71,45 @@ impl Report<'_> {
     }
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// The same report with every text that came from the scanned repository (paths, lines,
+    /// authors, refs, decoded claims, verdicts) safe to show a terminal or a CI log: control and
+    /// bidi characters as visible escapes (`crate::escape::visible`). Text, annotations and
+    /// markdown write this; JSON and SARIF escape by their own rules and keep the exact text.
+    pub fn for_people(&self) -> Report<'a> {
+        let clean = |f: &Finding| {
+            let v = |s: &str| crate::escape::visible(s).into_owned();
+            let mut f = f.clone();
+            f.rule_name = v(&f.rule_name);
+            f.provider = v(&f.provider);
+            for (k, val) in &mut f.details {
+                (*k, *val) = (v(k), v(val));
+            }
+            f.verification = f.verification.as_deref().map(v);
+            for l in &mut f.locations {
+                l.path = v(&l.path);
+                l.context = v(&l.context);
+            }
+            if let Some(h) = &mut f.history {
+                h.author = v(&h.author);
+                for r in &mut h.refs {
+                    *r = v(r);
+                }
+            }
+            f
+        };
+        Report {
+            findings: self.findings.iter().map(clean).collect(),
+            inline_allowed: self.inline_allowed.iter().map(clean).collect(),
+            stats: self.stats.clone(),
+            rules: self.rules,
+            show_secrets: self.show_secrets,
+            mode: self.mode,
+            root: self.root.clone(),
+            category: self.category.clone(),
+        }
+    }
+
     /// `rule-id at path:line` for each place an inline marker allowed.
     pub fn marker_places(&self) -> Vec<(String, &crate::finding::Location)> {
         self.inline_allowed

@@ -32,6 +32,7 @@ impl Text {
 
 impl Reporter for Text {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let report = &report.for_people();
         for f in &report.findings {
             writeln!(
                 out,
@@ -164,10 +165,10 @@ impl Reporter for Text {
         if !report.findings.is_empty() {
             let how = match report.mode {
                 ScanMode::Staged => {
-                    let mut paths: Vec<&str> = report
+                    let mut paths: Vec<String> = report
                         .findings
                         .iter()
-                        .flat_map(|f| f.locations.iter().map(|l| l.path.as_str()))
+                        .flat_map(|f| f.locations.iter().map(|l| crate::escape::shell_word(&l.path).into_owned()))
                         .collect();
                     paths.sort();
                     paths.dedup();

@@ -23,6 +23,18 @@ pub struct Stage {
     pub detail: String,
 }
 
+/// How a git source judges paths without knowing the rules. A blob may stand at many paths
+/// (a copy, a rename, a moved directory): it is read and matched once, but admitted if any of
+/// its paths is, and every admitted path is a place it is reported at.
+#[derive(Clone, Copy)]
+pub struct PathJudge<'a> {
+    /// The scan admits the path (the config's `allow.paths` keeps it out otherwise).
+    pub admit: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Which rules can speak at the path, as a number: paths of one class are matched alike, so
+    /// what a blob gave at one serves the others; a path of another class is matched again.
+    pub class: &'a (dyn Fn(&str) -> u64 + Sync),
+}
+
 /// What reading one item gave.
 pub enum Read {
     Chunk {

@@ -6,6 +6,7 @@ mod verify;
 
 mod accuracy;
 mod action;
+mod attacks;
 mod cli;
 mod config;
 mod containers;

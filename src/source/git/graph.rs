@@ -126,13 +126,6 @@ impl Trees {
         true
     }
 
-    /// Ids of every tree walked.
-    pub(super) fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
-        (0..self.spans.len() as u32)
-            .filter(|&i| self.walked(i))
-            .map(|i| self.objects.ids[i as usize])
-    }
-
     /// Fold another walk's trees in (its ids renumbered into this interner).
     fn merge(&mut self, other: Trees) {
         let map: Vec<u32> = other
@@ -177,6 +170,11 @@ pub(super) struct Graph {
     pub(super) trees: Trees,
     /// Each unique blob with the first (oldest) commit and path it appeared at.
     pub(super) blobs: IdMap<(usize, String)>,
+    /// The other paths a blob stands at (a copy, a rename, a moved directory), each with its
+    /// oldest commit: content is matched once, but judged at every path.
+    pub(super) more_paths: IdMap<Vec<(usize, String)>>,
+    /// Every (tree, place) walked, when asked for (a range's base side).
+    pub(super) places: HashSet<(ObjectId, u64)>,
 }
 
 /// A map keyed by object id that hashes the id's first bytes (ids are uniform already) instead
@@ -346,17 +344,54 @@ impl Graph {
             index,
             trees: Trees::default(),
             blobs: IdMap::default(),
+            more_paths: IdMap::default(),
+            places: HashSet::new(),
         }
     }
 
-    /// Record every unique tree and blob of every commit, skipping trees in `skip`. The
-    /// commits (oldest first) are cut into one contiguous run per thread; each run walks its
-    /// commits' trees in order, never revisiting a subtree it has seen, which keeps the pack's
-    /// delta base cache warm. Runs merge oldest first, so a blob keeps its first commit and path.
+    /// Every path a blob stands at: the first, then the others (each with its first commit).
+    pub(super) fn paths_of(&self, id: &ObjectId) -> impl Iterator<Item = &(usize, String)> {
+        self.blobs
+            .get(id)
+            .into_iter()
+            .chain(self.more_paths.get(id).into_iter().flatten())
+    }
+
+    /// Forget the paths where `drop(blob, path)` holds; a blob left with no path is forgotten
+    /// (how many were is returned), one whose first path went keeps its oldest remaining one.
+    pub(super) fn drop_paths(&mut self, drop: impl Fn(&ObjectId, &str) -> bool) -> usize {
+        let before = self.blobs.len();
+        let mut more = std::mem::take(&mut self.more_paths);
+        self.blobs.retain(|id, first| {
+            let others = more.get_mut(id);
+            if let Some(others) = others {
+                others.retain(|(_, p)| !drop(id, p));
+                if drop(id, &first.1) {
+                    let Some(oldest) = (0..others.len()).min_by_key(|&i| others[i].0) else {
+                        return false;
+                    };
+                    *first = others.swap_remove(oldest);
+                }
+                return true;
+            }
+            !drop(id, &first.1)
+        });
+        more.retain(|id, others| !others.is_empty() && self.blobs.contains_key(id));
+        self.more_paths = more;
+        before - self.blobs.len()
+    }
+
+    /// Record every unique tree and blob of every commit, and every path each blob stands
+    /// at, skipping trees where `skip` has them (the same tree at the same place). The commits
+    /// (oldest first) are cut into one contiguous run per thread; each run walks its commits'
+    /// trees in order, never revisiting a subtree it has seen at the same place, which keeps
+    /// the pack's delta base cache warm. Runs merge oldest first, so a blob keeps its first
+    /// commit and path. With `keep_places`, `places` lists every (tree, place) walked.
     pub(super) fn collect_trees(
         &mut self,
         repo: &gix::Repository,
-        skip: &HashSet<ObjectId>,
+        skip: &HashSet<(ObjectId, u64)>,
+        keep_places: bool,
     ) -> Result<()> {
         let n = self.commits.len();
         let runs = rayon::current_num_threads().clamp(1, n.max(1));
@@ -371,13 +406,16 @@ impl Graph {
                 let repo = sync.to_thread_local();
                 let mut w = Walked::default();
                 for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
-                    w.visit_root(&repo, *root, ci, skip)?;
+                    w.walk(&repo, *root, ci, skip)?;
                 }
                 Ok(w)
             })
             .collect();
         for part in parts {
             let part = part?;
+            if keep_places {
+                self.places.extend(part.places());
+            }
             if self.trees.len() == 0 {
                 self.trees = part.trees;
             } else {
@@ -385,17 +423,16 @@ impl Graph {
             }
             if self.blobs.is_empty() {
                 self.blobs = part.blobs;
+                self.more_paths = part.more;
                 continue;
             }
             self.blobs.reserve(part.blobs.len());
-            for (id, first) in part.blobs {
-                match self.blobs.get_mut(&id) {
-                    Some(kept) if first.0 < kept.0 => *kept = first,
-                    Some(_) => {}
-                    None => {
-                        self.blobs.insert(id, first);
-                    }
-                }
+            let more = part
+                .more
+                .into_iter()
+                .flat_map(|(id, v)| v.into_iter().map(move |p| (id, p)));
+            for (id, (ci, path)) in part.blobs.into_iter().chain(more) {
+                add_path(&mut self.blobs, &mut self.more_paths, id, ci, path);
             }
         }
         self.trees.shrink();
@@ -403,74 +440,146 @@ impl Graph {
     }
 }
 
+/// Record that blob `id` stands at `path` from commit `ci` on: the first path is the one of the
+/// oldest commit; every other distinct path is kept once, with its oldest commit.
+fn add_path(
+    blobs: &mut IdMap<(usize, String)>,
+    more: &mut IdMap<Vec<(usize, String)>>,
+    id: ObjectId,
+    ci: usize,
+    path: String,
+) {
+    let Some(first) = blobs.get_mut(&id) else {
+        blobs.insert(id, (ci, path));
+        return;
+    };
+    if first.1 == path {
+        first.0 = first.0.min(ci);
+        return;
+    }
+    let (ci, path) = if ci < first.0 {
+        std::mem::replace(first, (ci, path))
+    } else {
+        (ci, path)
+    };
+    let others = more.entry(id).or_default();
+    match others.iter_mut().find(|(_, p)| *p == path) {
+        Some(o) => o.0 = o.0.min(ci),
+        None => others.push((ci, path)),
+    }
+}
+
+/// A place in a tree (`src/app`) as a number: the root is 0, and a child's is its parent's
+/// mixed with the child's name, so no string is built for a subtree already walked there.
+fn place_of(parent: u64, name: &[u8]) -> u64 {
+    let mut h = parent ^ 0x9E37_79B9_7F4A_7C15;
+    for &b in name {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    h.rotate_left(29).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (name.len() as u64)
+}
+
 /// What one run of commits' tree walk found.
 #[derive(Default)]
 struct Walked {
     trees: Trees,
     blobs: IdMap<(usize, String)>,
+    more: IdMap<Vec<(usize, String)>>,
+    /// By interned id: the place a walked tree was first walked at.
+    first_place: Vec<u64>,
+    /// Trees walked again at another place (a moved or copied directory), for their paths.
+    again: HashSet<(u32, u64)>,
 }
 
 impl Walked {
-    /// Walk the tree of commit `ci` (its root) unless it was walked already.
-    fn visit_root(
+    /// Walk the tree of commit `ci` (its root) and every subtree not yet walked at its place.
+    /// A tree already walked somewhere else is read again for its blobs' paths only. The walk
+    /// keeps its own stack: a hostile tree thousands of levels deep cannot overflow the
+    /// thread's.
+    fn walk(
         &mut self,
         repo: &gix::Repository,
         root: ObjectId,
         ci: usize,
-        skip: &HashSet<ObjectId>,
+        skip: &HashSet<(ObjectId, u64)>,
     ) -> Result<()> {
-        if skip.contains(&root) {
-            return Ok(());
-        }
-        let i = self.trees.objects.intern(root);
-        if self.trees.walked(i) {
-            return Ok(());
-        }
-        self.visit(repo, root, i, String::new(), ci, skip)
-    }
-
-    /// Walk tree `tree` (interned as `i`, not walked yet) and its subtrees not walked yet.
-    /// Each id is looked up once, where its parent lists it.
-    fn visit(
-        &mut self,
-        repo: &gix::Repository,
-        tree: ObjectId,
-        i: u32,
-        prefix: String,
-        ci: usize,
-        skip: &HashSet<ObjectId>,
-    ) -> Result<()> {
-        let obj = repo
-            .find_object(tree)
-            .with_context(|| format!("tree {tree}: missing or corrupt"))?;
-        let (mut tree_ids, mut blob_ids) = (Vec::new(), Vec::new());
-        let mut subtrees = Vec::new();
-        for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
-            let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
-            let id = entry.oid.to_owned();
-            if entry.mode.is_tree() {
-                let t = self.trees.objects.intern(id);
-                tree_ids.push(t);
-                if !self.trees.walked(t) && !skip.contains(&id) {
-                    subtrees.push((id, t, join(&prefix, entry.filename)));
+        let mut stack = vec![(root, String::new(), 0u64)];
+        while let Some((tree, prefix, place)) = stack.pop() {
+            if skip.contains(&(tree, place)) {
+                continue;
+            }
+            let i = self.trees.objects.intern(tree);
+            let fresh = !self.trees.walked(i);
+            if !fresh && (self.first_place[i as usize] == place || !self.again.insert((i, place))) {
+                continue;
+            }
+            let obj = repo
+                .find_object(tree)
+                .with_context(|| format!("tree {tree}: missing or corrupt"))?;
+            let (mut tree_ids, mut blob_ids) = (Vec::new(), Vec::new());
+            let mut subtrees = Vec::new();
+            for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
+                let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
+                let id = entry.oid.to_owned();
+                if entry.mode.is_tree() {
+                    let t = self.trees.objects.intern(id);
+                    tree_ids.push(t);
+                    let at = place_of(place, entry.filename);
+                    // Walked already at this place, or skipped there: nothing new below.
+                    let known = self.trees.walked(t) && self.first_place[t as usize] == at;
+                    if !known && !skip.contains(&(id, at)) {
+                        subtrees.push((id, join(&prefix, entry.filename), at));
+                    }
+                } else if entry.mode.is_blob() {
+                    blob_ids.push(self.trees.objects.intern(id));
+                    self.record(id, &prefix, entry.filename, ci);
                 }
-            } else if entry.mode.is_blob() {
-                blob_ids.push(self.trees.objects.intern(id));
-                self.blobs
-                    .entry(id)
-                    .or_insert_with(|| (ci, join(&prefix, entry.filename)));
             }
-        }
-        drop(obj);
-        self.trees.insert(i, &tree_ids, &blob_ids);
-        for (id, t, path) in subtrees {
-            // A tree listed twice in one parent is walked by the first listing.
-            if !self.trees.walked(t) {
-                self.visit(repo, id, t, path, ci, skip)?;
+            drop(obj);
+            if fresh {
+                self.trees.insert(i, &tree_ids, &blob_ids);
+                if self.first_place.len() <= i as usize {
+                    self.first_place.resize(i as usize + 1, 0);
+                }
+                self.first_place[i as usize] = place;
             }
+            // Popped in listing order.
+            stack.extend(subtrees.into_iter().rev());
         }
         Ok(())
     }
+
+    fn record(&mut self, id: ObjectId, prefix: &str, name: &gix::bstr::BStr, ci: usize) {
+        match self.blobs.get(&id) {
+            None => {
+                self.blobs.insert(id, (ci, join(prefix, name)));
+            }
+            Some((_, p)) if same_path(p, prefix, name) => {}
+            Some(_) => add_path(&mut self.blobs, &mut self.more, id, ci, join(prefix, name)),
+        }
+    }
+
+    /// Every (tree, place) this run walked.
+    fn places(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
+        let ids = &self.trees.objects.ids;
+        (0..self.first_place.len() as u32)
+            .filter(|&i| self.trees.walked(i))
+            .map(|i| (ids[i as usize], self.first_place[i as usize]))
+            .chain(self.again.iter().map(|&(i, p)| (ids[i as usize], p)))
+    }
+}
+
+/// Is `path` the same as `join(prefix, name)`? (No string is built.)
+fn same_path(path: &str, prefix: &str, name: &gix::bstr::BStr) -> bool {
+    let name: &[u8] = name.as_ref();
+    let path = path.as_bytes();
+    if prefix.is_empty() {
+        return path == name;
+    }
+    path.len() == prefix.len() + 1 + name.len()
+        && path.starts_with(prefix.as_bytes())
+        && path[prefix.len()] == b'/'
+        && path.ends_with(name)
 }
 
 impl Graph {

@@ -6,7 +6,7 @@ use super::graph::*;
 use super::*;
 use crate::chunk::Change;
 use crate::finding::{HistoryInfo, Location};
-use crate::source::{Earlier, Revision, Stage};
+use crate::source::{Earlier, PathJudge, Revision, Stage};
 use rayon::slice::ParallelSliceMut;
 
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
@@ -21,6 +21,11 @@ pub struct Blobs {
     /// Blobs in reading order: along the packs' delta trees (see `deltas`), otherwise
     /// revisions of one file together (paths stay in the graph).
     pub(super) items: Vec<Blob>,
+    /// Items from `planned` on are blobs matched again at another path (`alt_paths`).
+    planned: u32,
+    alt_paths: Vec<String>,
+    /// Per blob: (the path it was matched at, another path of the same class).
+    fan: IdMap<Vec<(String, String)>>,
     pub(super) packs: Packs,
     /// Refs reported as reaching a secret's first commit.
     pub(super) refs: Vec<(String, ObjectId)>,
@@ -36,21 +41,42 @@ pub struct Blobs {
 impl Blobs {
     pub(super) fn new(
         repo: gix::Repository,
-        graph: Graph,
+        mut graph: Graph,
         refs: Vec<(String, ObjectId)>,
         head: Option<ObjectId>,
         max_file_size: u64,
-        admit: impl Fn(&str) -> bool,
+        judge: PathJudge,
     ) -> Result<Blobs> {
+        let excluded = graph.drop_paths(|_, p| !(judge.admit)(p));
+        // A blob is matched at its first admitted path; another path of the same class shares
+        // that match, one of another class is matched again as its own item.
+        let mut fan: IdMap<Vec<(String, String)>> = IdMap::default();
+        let mut alts: Vec<(ObjectId, String)> = Vec::new();
+        for (id, others) in &graph.more_paths {
+            let first = &graph.blobs[id].1;
+            let mut classes: Vec<(u64, &String)> = vec![((judge.class)(first), first)];
+            for (_, p) in others {
+                let c = (judge.class)(p);
+                match classes.iter().find(|k| k.0 == c) {
+                    Some((_, scanned)) => fan
+                        .entry(*id)
+                        .or_default()
+                        .push(((*scanned).clone(), p.clone())),
+                    None => {
+                        classes.push((c, p));
+                        alts.push((*id, p.clone()));
+                    }
+                }
+            }
+        }
+        alts.sort();
         let mut sorted: Vec<(&String, usize, ObjectId)> = graph
             .blobs
             .iter()
-            .filter(|(_, (_, p))| admit(p))
             .map(|(id, (ci, p))| (p, *ci, *id))
             .collect();
         // Revisions of one file together: what the packs do not explain keeps this order.
         sorted.par_sort_unstable();
-        let excluded = graph.blobs.len() - sorted.len();
         let ids: Vec<ObjectId> = sorted.into_iter().map(|(_, _, id)| id).collect();
         let scan = reopen(&repo, Some(max_file_size))?.into_sync();
         let full = reopen(&repo, None)?.into_sync();
@@ -61,21 +87,37 @@ impl Blobs {
         drop(repo);
         let t = std::time::Instant::now();
         let packs = Packs::open(&objects, hash);
-        let items = super::deltas::plan(&packs, ids);
+        let mut items = super::deltas::plan(&packs, ids);
+        let planned = items.len() as u32;
         let plan = Stage {
             name: "list: order blobs along delta chains",
             time: t.elapsed(),
             detail: format!(
-                "{} pack(s), {} blob(s) with their delta base in the scan",
+                "{} pack(s), {} blob(s) with their delta base in the scan, {} matched again at a path of another kind",
                 packs.len(),
-                items.iter().filter(|b| b.base != ROOT).count()
+                items.iter().filter(|b| b.base != ROOT).count(),
+                alts.len()
             ),
         };
+        let mut alt_paths = Vec::with_capacity(alts.len());
+        for (i, (id, path)) in alts.into_iter().enumerate() {
+            items.push(Blob {
+                id,
+                key: planned + i as u32,
+                base: ROOT,
+                shared: false,
+                place: None,
+            });
+            alt_paths.push(path);
+        }
         Ok(Blobs {
             repo: scan,
             full,
             graph,
             items,
+            planned,
+            alt_paths,
+            fan,
             packs,
             refs,
             head,
@@ -84,6 +126,44 @@ impl Blobs {
             excluded,
             stages: vec![plan],
         })
+    }
+
+    /// The path an item is matched at.
+    fn path_of(&self, blob: &Blob) -> &str {
+        match blob.key.checked_sub(self.planned) {
+            Some(i) => &self.alt_paths[i as usize],
+            None => self
+                .graph
+                .blobs
+                .get(&blob.id)
+                .map_or("", |(_, p)| p.as_str()),
+        }
+    }
+
+    /// Each location found at a path that other paths of the same class share, repeated there.
+    fn fan_out(&self, found: &mut [Finding]) {
+        if self.fan.is_empty() {
+            return;
+        }
+        for f in found {
+            let Some(pairs) = f.primary().provenance.blob().and_then(|b| self.fan.get(&b)) else {
+                continue;
+            };
+            let mut more = Vec::new();
+            for loc in &f.locations {
+                for (scanned, other) in pairs {
+                    // An archive member's path is the blob's path, `!`, the member's.
+                    if let Some(rest) = loc.path.strip_prefix(scanned.as_str())
+                        && (rest.is_empty() || rest.starts_with('!'))
+                    {
+                        let mut l = loc.clone();
+                        l.path = format!("{other}{rest}");
+                        more.push(l);
+                    }
+                }
+            }
+            f.locations.extend(more);
+        }
     }
 }
 
@@ -117,7 +197,7 @@ impl Source for Blobs {
 
     fn read_after(&self, reader: &mut BlobReader, blob: &Blob, earlier: &dyn Earlier) -> Read {
         let id = blob.id;
-        let path = self.graph.blobs.get(&id).map_or("", |(_, p)| p.as_str());
+        let path = self.path_of(blob);
         let base = (blob.base != ROOT)
             .then(|| earlier.bytes(blob.base))
             .flatten();
@@ -172,15 +252,21 @@ impl Source for Blobs {
     }
 
     fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {
+        self.fan_out(&mut found);
         if !self.base_paths.is_empty() {
+            // A secret the base already had at the same path is not new there.
             let repo = self.full.to_thread_local();
-            found.retain(|f| {
-                let (Some(secret), Some(old)) = (&f.secret, self.base_paths.get(&f.primary().path))
-                else {
+            found.retain_mut(|f| {
+                let Some(secret) = &f.secret else {
                     return true;
                 };
-                !old.iter()
-                    .any(|id| blob_holds(&repo, *id, secret.expose(), self.max_file_size))
+                f.locations.retain(|l| {
+                    self.base_paths.get(&l.path).is_none_or(|old| {
+                        !old.iter()
+                            .any(|id| blob_holds(&repo, *id, secret.expose(), self.max_file_size))
+                    })
+                });
+                !f.locations.is_empty()
             });
         }
         Ok(attach_provenance(&self.graph, found, &self.refs, self.head))
@@ -313,16 +399,14 @@ fn attach_provenance(
         }
         // The first occurrence at each path; the oldest stays first.
         let mut seen_paths = HashSet::new();
-        let mut locations: Vec<Location> = Vec::new();
         let mut members = members.into_iter();
         let mut f = members.next().expect("a group has a member");
-        seen_paths.insert(f.primary().path.clone());
-        for m in members {
-            if seen_paths.insert(m.primary().path.clone()) {
-                locations.extend(m.locations);
-            }
-        }
-        f.locations.extend(locations);
+        let locations: Vec<Location> = std::mem::take(&mut f.locations)
+            .into_iter()
+            .chain(members.flat_map(|m| m.locations))
+            .filter(|l| seen_paths.insert(l.path.clone()))
+            .collect();
+        f.locations = locations;
         f.history = Some(Box::new(info));
         out.push(f);
     }
@@ -335,7 +419,7 @@ pub fn history(
     path: &Path,
     all_objects: bool,
     max_file_size: u64,
-    admit: impl Fn(&str) -> bool,
+    judge: PathJudge,
 ) -> Result<Blobs> {
     let repo = open(path)?;
     if repo.is_shallow().unwrap_or(false) {
@@ -378,7 +462,7 @@ pub fn history(
     };
     let t = std::time::Instant::now();
     let mut graph = Graph::new(commits);
-    graph.collect_trees(&repo, &HashSet::new())?;
+    graph.collect_trees(&repo, &HashSet::new(), false)?;
     let trees = Stage {
         name: "list: walk trees",
         time: t.elapsed(),
@@ -395,7 +479,7 @@ pub fn history(
             .or_insert_with(|| (usize::MAX, format!("(unreachable blob {id})")));
     }
     let head = repo.head_id().ok().map(|h| h.detach());
-    let mut blobs = Blobs::new(repo, graph, refs, head, max_file_size, admit)?;
+    let mut blobs = Blobs::new(repo, graph, refs, head, max_file_size, judge)?;
     blobs.stages.splice(0..0, [walk, trees]);
     Ok(blobs)
 }

@@ -21,6 +21,7 @@ mod graph;
 mod history;
 mod range;
 
+pub use crate::source::PathJudge;
 pub use history::history;
 pub use range::{Push, pre_push, range, read_pushes, resolve_range, split_range};
 
@@ -142,23 +143,27 @@ fn blob_holds(repo: &gix::Repository, id: ObjectId, secret: &str, max: u64) -> b
         .is_some_and(|data| memchr::memmem::find(&data, secret.as_bytes()).is_some())
 }
 
-/// Every blob path → id in a tree, recursively.
+/// Every blob path → id in a tree and its subtrees (an explicit stack: a hostile tree
+/// thousands of levels deep cannot overflow the thread's).
 fn tree_paths(
     repo: &gix::Repository,
     tree: ObjectId,
     prefix: &str,
     out: &mut HashMap<String, ObjectId>,
 ) -> Result<()> {
-    let obj = repo
-        .find_object(tree)
-        .with_context(|| format!("tree {tree}: missing or corrupt"))?;
-    for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
-        let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
-        let path = join(prefix, entry.filename);
-        if entry.mode.is_tree() {
-            tree_paths(repo, entry.oid.to_owned(), &path, out)?;
-        } else if entry.mode.is_blob() {
-            out.insert(path, entry.oid.to_owned());
+    let mut stack = vec![(tree, prefix.to_string())];
+    while let Some((tree, prefix)) = stack.pop() {
+        let obj = repo
+            .find_object(tree)
+            .with_context(|| format!("tree {tree}: missing or corrupt"))?;
+        for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
+            let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
+            let path = join(&prefix, entry.filename);
+            if entry.mode.is_tree() {
+                stack.push((entry.oid.to_owned(), path));
+            } else if entry.mode.is_blob() {
+                out.insert(path, entry.oid.to_owned());
+            }
         }
     }
     Ok(())
@@ -175,7 +180,8 @@ fn join(prefix: &str, name: &gix::bstr::BStr) -> String {
 
 /// The bytes of `rel` (a `/`-separated path from the repository root) in the tree of the
 /// commit `rev`; `None` when that commit has no such file. Trusted settings of a range scan
-/// (config, baseline) are read this way, at the base commit, never from the working tree.
+/// (config, baseline) are read this way, at the base commit, never from the working tree. A
+/// symbolic link on the way, or a file over the settings limit, is an error that names it.
 pub fn file_at(repo_path: &Path, rev: &str, rel: &str) -> Result<Option<Vec<u8>>> {
     let repo = open(repo_path)?;
     let id = repo
@@ -185,27 +191,87 @@ pub fn file_at(repo_path: &Path, rev: &str, rel: &str) -> Result<Option<Vec<u8>>
         .find_object(id)?
         .peel_to_commit()
         .map_err(|e| anyhow!("{rev} is not a commit: {e}"))?;
-    let mut paths = HashMap::new();
-    tree_paths(&repo, commit.tree_id()?.detach(), "", &mut paths)?;
-    match paths.get(rel.trim_start_matches("./")) {
-        Some(blob) => read_blob(&repo, *blob, 1 << 24),
-        None => Ok(None),
+    let mut tree = commit.tree_id()?.detach();
+    let rel = rel.trim_start_matches("./");
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        let obj = repo
+            .find_object(tree)
+            .with_context(|| format!("tree {tree}: missing or corrupt"))?;
+        let mut found = None;
+        for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
+            let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
+            if entry.filename == part.as_bytes() {
+                found = Some((entry.mode, entry.oid.to_owned()));
+                break;
+            }
+        }
+        let Some((mode, oid)) = found else {
+            return Ok(None);
+        };
+        let so_far = parts[..=i].join("/");
+        let last = i + 1 == parts.len();
+        if mode.is_link() {
+            bail!(
+                "{so_far} at {rev}: a symbolic link; name the file itself (settings are read from the commit, never through a link)"
+            );
+        } else if last && mode.is_blob() {
+            return match read_blob(&repo, oid, crate::fsutil::SETTINGS_LIMIT)? {
+                Some(bytes) => Ok(Some(bytes)),
+                None => bail!(
+                    "{so_far} at {rev}: over {} MiB; refusing to read it",
+                    crate::fsutil::SETTINGS_LIMIT >> 20
+                ),
+            };
+        } else if !last && mode.is_tree() {
+            tree = oid;
+        } else {
+            return Ok(None);
+        }
     }
+    Ok(None)
 }
 
 /// `path` relative to the work tree of the repository holding `repo_path`, when it is inside
-/// it (`None` for a path outside the checkout, or a bare repository).
+/// it (`None` for a path outside the checkout, or a bare repository). The path is resolved by
+/// its words, never through a symbolic link inside the checkout: a pull request controls
+/// those, and one pointing elsewhere must not move what is read at the base commit.
 pub fn relative_to_workdir(repo_path: &Path, path: &Path) -> Option<String> {
     let repo = gix::discover(repo_path).ok()?;
-    let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
-    let abs = std::fs::canonicalize(path).ok().or_else(|| {
-        // A file the range deleted from the working tree: resolve its directory instead.
-        let parent = std::fs::canonicalize(path.parent()?).ok()?;
-        Some(parent.join(path.file_name()?))
-    })?;
-    abs.strip_prefix(&workdir)
-        .ok()
-        .map(|r| r.to_string_lossy().replace('\\', "/"))
+    let workdir = repo.workdir()?;
+    let cwd = std::env::current_dir().ok()?;
+    let abs = lexical(&cwd.join(path));
+    let roots = [
+        lexical(&cwd.join(workdir)),
+        std::fs::canonicalize(workdir).ok()?,
+    ];
+    let cwd_real = std::fs::canonicalize(&cwd).ok()?;
+    // The working directory itself may be reached through a link outside the checkout (`/tmp`
+    // on macOS): a relative path is also tried from its real location.
+    let real = lexical(&cwd_real.join(path));
+    roots.iter().find_map(|root| {
+        [&abs, &real].into_iter().find_map(|p| {
+            p.strip_prefix(root)
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+        })
+    })
+}
+
+/// `.` and `..` taken out by the words alone.
+fn lexical(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// The commit that pushes in a pre-push hook are compared with: the first pushed ref's remote

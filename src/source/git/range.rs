@@ -3,7 +3,7 @@
 use super::graph::*;
 use super::history::Blobs;
 use super::*;
-use crate::source::Stage;
+use crate::source::{PathJudge, Stage};
 
 /// `--range BASE..HEAD`: the blobs the commits in the range introduce. A finding counts only if
 /// its secret is not already in the base's version of that path.
@@ -12,10 +12,10 @@ pub fn range(
     base: &str,
     head: &str,
     max_file_size: u64,
-    admit: impl Fn(&str) -> bool,
+    judge: PathJudge,
 ) -> Result<Blobs> {
     let (base_id, head_id) = resolve_range(path, base, head)?;
-    added_over(open(path)?, &[base_id], head_id, head, max_file_size, admit)
+    added_over(open(path)?, &[base_id], head_id, head, max_file_size, judge)
 }
 
 /// Both ends of a range as commits; a missing one or a shallow clone is an error that says
@@ -66,7 +66,7 @@ fn added_over(
     head_id: ObjectId,
     head: &str,
     max_file_size: u64,
-    admit: impl Fn(&str) -> bool,
+    judge: PathJudge,
 ) -> Result<Blobs> {
     let t = std::time::Instant::now();
     let base_commits = walk_commits(&repo, bases, &HashSet::new())?;
@@ -90,15 +90,18 @@ fn added_over(
             .map(|id| decode_commit(&repo, *id))
             .collect::<Result<Vec<_>>>()?,
     );
-    before.collect_trees(&repo, &HashSet::new())?;
+    before.collect_trees(&repo, &HashSet::new(), true)?;
+    // What the base side has at each path, and every (blob, path) pair it has: content the
+    // base already had is skipped only at the same path (a copy or a move is new there).
     let mut base_paths: HashMap<String, Vec<ObjectId>> = HashMap::new();
-    for (id, (_, p)) in &before.blobs {
-        base_paths.entry(p.clone()).or_default().push(*id);
+    for (id, _) in &before.blobs {
+        for (_, p) in before.paths_of(id) {
+            base_paths.entry(p.clone()).or_default().push(*id);
+        }
     }
-    let known_trees: HashSet<ObjectId> = before.trees.ids().collect();
     let mut graph = Graph::new(in_range);
-    graph.collect_trees(&repo, &known_trees)?;
-    graph.blobs.retain(|id, _| !before.blobs.contains_key(id));
+    graph.collect_trees(&repo, &before.places, false)?;
+    graph.drop_paths(|id, path| base_paths.get(path).is_some_and(|ids| ids.contains(id)));
     let refs = vec![(head.to_string(), head_id)];
     let listed = Stage {
         name: "list: commits and trees of the range",
@@ -109,7 +112,7 @@ fn added_over(
             graph.blobs.len()
         ),
     };
-    let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, admit)?;
+    let mut blobs = Blobs::new(repo, graph, refs, Some(head_id), max_file_size, judge)?;
     blobs.base_paths = base_paths;
     blobs.stages.insert(0, listed);
     Ok(blobs)
@@ -166,7 +169,7 @@ pub fn pre_push(
     path: &Path,
     pushes: &[Push],
     max_file_size: u64,
-    admit: impl Fn(&str) -> bool + Copy,
+    judge: PathJudge,
 ) -> Result<Vec<Blobs>> {
     let repo = open(path)?;
     if repo.is_shallow().unwrap_or(false) {
@@ -203,7 +206,7 @@ pub fn pre_push(
             head_id,
             &to,
             max_file_size,
-            admit,
+            judge,
         )?);
     }
     Ok(out)

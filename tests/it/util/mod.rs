@@ -30,8 +30,12 @@ impl From<Output> for Run {
     }
 }
 
+/// The binary under test: this build's, or `KEYWARDEN_TEST_BIN` (run a regression test against
+/// an older build to see it fail there).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_keywarden"))
+    std::env::var_os("KEYWARDEN_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_keywarden")))
 }
 
 /// Run keywarden in `dir` with `args`, colors off, no inherited config.
