@@ -285,7 +285,17 @@ impl Settings {
             });
         }
         if let (Some((_, head)), false) = (&sides, args.no_config) {
-            let (head_rules, head_config) = rules_at(&args.config, &repo, head, true)?;
+            // The range's own config only shows what it would hide: one the range made
+            // unreadable (a link, an oversized file) counts as none, and says so.
+            let (head_rules, head_config) = match rules_at(&args.config, &repo, head, true) {
+                Ok(side) => side,
+                Err(e) => {
+                    crate::messages::warn(format!(
+                        "{e:#}; the range's own config is taken as absent (the base's applies)"
+                    ));
+                    (Rules::builtin()?, None)
+                }
+            };
             let head_baseline = match (&args.baseline, &base_baseline) {
                 (Some(p), Some(_)) => baseline_at(&repo, p, head)?,
                 _ => None,

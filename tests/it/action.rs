@@ -152,6 +152,11 @@ fn pr_repo(dir: &Path, add: &[(&str, &str)]) -> (PathBuf, PathBuf) {
 }
 
 fn pr_repo_with(dir: &Path, add: &[(&str, &str)], with: &str) -> (PathBuf, PathBuf) {
+    pr_repo_by(dir, add, with, "Test Author")
+}
+
+/// `pr_repo_with`, the pull request's commit written by `author`.
+fn pr_repo_by(dir: &Path, add: &[(&str, &str)], with: &str, author: &str) -> (PathBuf, PathBuf) {
     let repo = dir.join("repo");
     git(dir, &["clone", "-q", root().to_str().unwrap(), "repo"]);
     git(&repo, &["config", "user.email", "author@example.com"]);
@@ -165,6 +170,7 @@ fn pr_repo_with(dir: &Path, add: &[(&str, &str)], with: &str) -> (PathBuf, PathB
     if add.is_empty() {
         write(&repo, "docs/note.md", "a clean change\n");
     }
+    git(&repo, &["config", "user.name", author]);
     let head = commit_all(&repo, "pull request", 1_700_000_100);
     let event = dir.join("event.json");
     std::fs::write(
@@ -374,4 +380,38 @@ fn action_fails_a_pull_request_that_adds_a_key_and_allowlists_it() {
     );
     assert!(!all.contains(&key), "the action never prints the secret");
     assert_valid_sarif(&[&sarif]);
+}
+
+/// Issue #25, hole 3: an author name holding `\r::stop-commands::TOKEN` reached the job log in
+/// the text report and swallowed every annotation printed after it.
+#[test]
+fn action_keeps_its_annotations_when_an_author_name_injects_stop_commands() {
+    let home = tempdir();
+    let release = fake_release("v0.0.3", false);
+    let with = format!(
+        "          version: v0.0.3\n          release-url: {}\n",
+        release.url
+    );
+    let key = Fakes::new(2532).github();
+    let dir = tempdir();
+    let (repo, event) = pr_repo_by(
+        dir.path(),
+        &[("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))],
+        &with,
+        "dev\r::stop-commands::x1",
+    );
+    let run = act(&repo, home.path(), &event, &dir.path().join("out.sarif"));
+    assert_ne!(run.code, 0, "the job fails: {}", run.all());
+    let all = run.all();
+    assert!(
+        all.contains("dev\\r::stop-commands::x1"),
+        "shown escaped: {all}"
+    );
+    // act marks a workflow command it carried out; a swallowed one is printed as plain text.
+    assert!(
+        all.contains("❗  ::error file=config/leak.yml,line=2"),
+        "the annotation is still an annotation: {all}"
+    );
+    assert!(all.contains("reported findings=1"), "{all}");
+    assert!(!all.contains(&key), "the action never prints the secret");
 }
