@@ -1,16 +1,30 @@
 //! Compressed containers found in a tree or a blob: a gzip file (`backup.sql.gz`, `.env.gz`)
 //! and the members of a zip archive (a `.zip`, `.jar`, `.whl`, an Office document). Each
-//! member is a block of its own named `archive.zip!member/path`; sizes are bounded by the
-//! decode budget and `MAX_MEMBER`, so a zip bomb stops early.
+//! member is a block of its own named `archive.zip!member/path`. Every byte inflated is taken
+//! from the decode budget as it comes, members that repeat or overlap another are read once,
+//! and what a limit cuts is recorded in the budget, so a zip bomb stops early and says so.
 
 use std::io::Read;
 
-use super::{Codec, Decoded};
+use super::{Budget, Codec, Decoded};
 
-/// Decompressed bytes at most per member (a config file, not a database dump).
-const MAX_MEMBER: u64 = 16 << 20;
-/// Members at most per archive.
-const MAX_MEMBERS: usize = 10_000;
+/// Members at most per archive; the rest are counted as cut.
+pub(super) const MAX_MEMBERS: usize = 10_000;
+
+/// Inflate `reader` into a vector, at most `budget.allowance()` bytes; a stream with more is
+/// cut there and named (`what`). Memory never exceeds the allowance, whatever a header claims.
+fn inflate(reader: impl Read, budget: &mut Budget, what: &str) -> Vec<u8> {
+    let allowed = budget.allowance();
+    let mut out = Vec::new();
+    // A truncated or corrupt stream still yields what decompressed before the damage.
+    let _ = reader.take(allowed as u64 + 1).read_to_end(&mut out);
+    if out.len() > allowed {
+        out.truncate(allowed);
+        budget.over_budget.push(what.to_string());
+    }
+    budget.spend(out.len());
+    out
+}
 
 pub struct Gzip;
 
@@ -20,14 +34,14 @@ impl Codec for Gzip {
     }
 
     fn decode(&self, data: &[u8]) -> Vec<Decoded> {
+        self.decode_within(data, &mut Budget::new(super::Limits::default().max_bytes))
+    }
+
+    fn decode_within(&self, data: &[u8], budget: &mut Budget) -> Vec<Decoded> {
         if !data.starts_with(&[0x1f, 0x8b, 0x08]) {
             return Vec::new();
         }
-        let mut out = Vec::new();
-        // A truncated or corrupt stream still yields what decompressed before the damage.
-        let _ = flate2::read::MultiGzDecoder::new(data)
-            .take(MAX_MEMBER)
-            .read_to_end(&mut out);
+        let out = inflate(flate2::read::MultiGzDecoder::new(data), budget, "gzip");
         if out.is_empty() {
             return Vec::new();
         }
@@ -36,6 +50,10 @@ impl Codec for Gzip {
             at: None,
             path: None,
         }]
+    }
+
+    fn spends(&self) -> bool {
+        true
     }
 }
 
@@ -49,15 +67,20 @@ fn u32_at(d: &[u8], at: usize) -> Option<usize> {
     Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?) as usize)
 }
 
-/// One member's name and bytes, read through the central directory (local headers may leave
-/// sizes to a trailing descriptor).
-fn members(data: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+/// Each member's name and bytes, read through the central directory (local headers may leave
+/// sizes to a trailing descriptor). A member whose compressed bytes repeat or overlap another's
+/// is read once (a zip bomb points thousands of entries at one member), and every member
+/// inflates from the budget, so memory is bounded whatever the directory claims.
+fn members(data: &[u8], budget: &mut Budget) -> Option<Vec<(String, Vec<u8>)>> {
     // End of central directory: the last `PK\x05\x06` within 64 KiB + 22 bytes of the end.
     let from = data.len().saturating_sub(65_557);
     let eocd = from + memchr::memmem::rfind(&data[from..], b"PK\x05\x06")?;
     let entries = u16_at(data, eocd + 10)?;
     let mut at = u32_at(data, eocd + 16)?;
     let mut out = Vec::new();
+    // Compressed ranges already read, kept sorted by start.
+    let mut read: Vec<(usize, usize)> = Vec::new();
+    budget.too_many += entries.saturating_sub(MAX_MEMBERS);
     for _ in 0..entries.min(MAX_MEMBERS) {
         if data.get(at..at + 4)? != b"PK\x01\x02" {
             break;
@@ -70,23 +93,28 @@ fn members(data: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
         let local = u32_at(data, at + 42)?;
         let name = String::from_utf8_lossy(data.get(at + 46..at + 46 + name_len)?).into_owned();
         at += 46 + name_len + extra_len + comment_len;
-        if name.ends_with('/') || data.get(local..local + 4)? != b"PK\x03\x04" {
+        if name.ends_with('/') || data.get(local..local + 4) != Some(b"PK\x03\x04".as_slice()) {
             continue;
         }
         let start = local + 30 + u16_at(data, local + 26)? + u16_at(data, local + 28)?;
-        let Some(raw) = data.get(start..start.saturating_add(csize)) else {
+        let end = start.saturating_add(csize).min(data.len());
+        let Some(raw) = data.get(start..end) else {
             continue;
         };
-        let mut bytes = Vec::new();
-        match method {
-            0 => bytes.extend_from_slice(&raw[..raw.len().min(MAX_MEMBER as usize)]),
-            8 => {
-                let _ = flate2::read::DeflateDecoder::new(raw)
-                    .take(MAX_MEMBER)
-                    .read_to_end(&mut bytes);
-            }
-            _ => continue,
+        let span = (local, end.max(local + 30));
+        let i = read.partition_point(|r| r.0 < span.0);
+        let overlaps = read.get(i).is_some_and(|r| r.0 < span.1)
+            || i.checked_sub(1).is_some_and(|j| read[j].1 > span.0);
+        if overlaps {
+            budget.overlapping += 1;
+            continue;
         }
+        read.insert(i, span);
+        let bytes = match method {
+            0 => inflate(raw, budget, &name),
+            8 => inflate(flate2::read::DeflateDecoder::new(raw), budget, &name),
+            _ => continue,
+        };
         out.push((name, bytes));
     }
     Some(out)
@@ -98,10 +126,14 @@ impl Codec for Zip {
     }
 
     fn decode(&self, data: &[u8]) -> Vec<Decoded> {
+        self.decode_within(data, &mut Budget::new(super::Limits::default().max_bytes))
+    }
+
+    fn decode_within(&self, data: &[u8], budget: &mut Budget) -> Vec<Decoded> {
         if !data.starts_with(b"PK\x03\x04") {
             return Vec::new();
         }
-        members(data)
+        members(data, budget)
             .unwrap_or_default()
             .into_iter()
             .filter(|(_, bytes)| !bytes.is_empty())
@@ -111,6 +143,10 @@ impl Codec for Zip {
                 path: Some(name),
             })
             .collect()
+    }
+
+    fn spends(&self) -> bool {
+        true
     }
 }
 
@@ -137,5 +173,65 @@ mod tests {
         d.extend_from_slice(b"PK\x05\x06");
         d.extend_from_slice(&[0xFF; 18]);
         assert!(Zip.decode(&d).is_empty());
+    }
+
+    /// A zip whose central directory lists `entries` entries, all pointing at one stored member.
+    fn bomb(member: &[u8], entries: usize) -> Vec<u8> {
+        let mut d = b"PK\x03\x04".to_vec();
+        d.extend_from_slice(&[0u8; 22]);
+        d.extend_from_slice(&1u16.to_le_bytes());
+        d.extend_from_slice(&0u16.to_le_bytes());
+        d.push(b'a');
+        d.extend_from_slice(member);
+        let cd = d.len();
+        for i in 0..entries {
+            let name = format!("m{i}");
+            d.extend_from_slice(b"PK\x01\x02");
+            d.extend_from_slice(&[0u8; 6]);
+            d.extend_from_slice(&0u16.to_le_bytes()); // stored
+            d.extend_from_slice(&[0u8; 8]);
+            d.extend_from_slice(&(member.len() as u32).to_le_bytes());
+            d.extend_from_slice(&(member.len() as u32).to_le_bytes());
+            d.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            d.extend_from_slice(&[0u8; 12]);
+            d.extend_from_slice(&0u32.to_le_bytes()); // local header at 0
+            d.extend_from_slice(name.as_bytes());
+        }
+        let cd_len = d.len() - cd;
+        d.extend_from_slice(b"PK\x05\x06");
+        d.extend_from_slice(&[0u8; 6]);
+        d.extend_from_slice(&(entries as u16).to_le_bytes());
+        d.extend_from_slice(&(cd_len as u32).to_le_bytes());
+        d.extend_from_slice(&(cd as u32).to_le_bytes());
+        d.extend_from_slice(&0u16.to_le_bytes());
+        d
+    }
+
+    #[test]
+    fn entries_pointing_at_one_member_are_read_once_and_counted() {
+        let zip = bomb(b"TOKEN=FAKE\n", 2000);
+        let mut budget = Budget::new(1 << 20);
+        let got = Zip.decode_within(&zip, &mut budget);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].path.as_deref(), Some("m0"));
+        assert_eq!(budget.overlapping, 1999);
+        assert!(
+            budget
+                .cut()
+                .unwrap()
+                .contains("1999 archive member(s) repeating")
+        );
+    }
+
+    #[test]
+    fn a_member_past_the_budget_is_cut_there_and_named() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&vec![b'x'; 5 << 20]).unwrap();
+        let gz = enc.finish().unwrap();
+        let mut budget = Budget::new(1 << 20);
+        let got = Gzip.decode_within(&gz, &mut budget);
+        assert_eq!(got[0].bytes.len(), 1 << 20);
+        assert_eq!(budget.left, 0);
+        assert_eq!(budget.over_budget, vec!["gzip".to_string()]);
     }
 }

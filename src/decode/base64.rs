@@ -233,6 +233,7 @@ impl Codec for Base64 {
         data: &[u8],
         prev: Option<(&Memo, &Change)>,
         next: &mut Memo,
+        _budget: &mut super::Budget,
     ) -> Vec<Decoded> {
         next.base64 = runs_reusing(data, prev.map(|(m, c)| (m.base64.as_slice(), c)));
         blocks(&next.base64)

@@ -41,17 +41,117 @@ pub trait Codec: Sync {
     fn name(&self) -> &'static str;
     /// What this codec can decode from `data`; empty when nothing.
     fn decode(&self, data: &[u8]) -> Vec<Decoded>;
-    /// `decode` for a file's top-level chunk, given what this codec remembered of the previous
-    /// revision (`prev`, and how `data` differs from it); what it remembers of `data` goes in
-    /// `next`. The result must be exactly `decode`'s. A codec that remembers nothing decodes.
+    /// `decode` for a codec whose output can outgrow its input (a compressed archive): it
+    /// takes what it produces from `budget` as it goes, and records there what it left out.
+    /// Codecs whose output is no bigger than their input decode.
+    fn decode_within(&self, data: &[u8], _budget: &mut Budget) -> Vec<Decoded> {
+        self.decode(data)
+    }
+    /// True for a codec that spends the budget itself as it decodes (`decode_within`).
+    fn spends(&self) -> bool {
+        false
+    }
+    /// `decode_within` for a file's top-level chunk, given what this codec remembered of the
+    /// previous revision (`prev`, and how `data` differs from it); what it remembers of `data`
+    /// goes in `next`. The result must be exactly `decode`'s. A codec that remembers nothing
+    /// decodes.
     fn decode_reusing(
         &self,
         data: &[u8],
         _prev: Option<(&Memo, &Change)>,
         _next: &mut Memo,
+        budget: &mut Budget,
     ) -> Vec<Decoded> {
-        self.decode(data)
+        self.decode_within(data, budget)
     }
+}
+
+/// What decoding one source chunk may still produce, and what it had to leave out. Nothing a
+/// limit cuts is dropped silently: each cut is a phrase the scan warns with and counts.
+#[derive(Debug, Default)]
+pub struct Budget {
+    /// Decoded bytes still allowed for this chunk.
+    pub left: usize,
+    /// Archive members left unread or read only in part because the budget ran out (names).
+    pub over_budget: Vec<String>,
+    /// Archive members that repeat or overlap another member's bytes (read once).
+    pub overlapping: usize,
+    /// Archive members past the most read from one archive.
+    pub too_many: usize,
+    /// Encoded blocks found nested deeper than the depth limit (not decoded).
+    pub too_deep: usize,
+}
+
+impl Budget {
+    pub fn new(bytes: usize) -> Budget {
+        Budget {
+            left: bytes,
+            ..Budget::default()
+        }
+    }
+
+    /// How much a codec may produce now: the chunk's budget, and what is left of the scan's.
+    pub fn allowance(&self) -> usize {
+        self.left
+            .min(SCAN_LEFT.load(std::sync::atomic::Ordering::Relaxed) as usize)
+    }
+
+    /// Account for `n` decoded bytes.
+    pub fn spend(&mut self, n: usize) {
+        self.left = self.left.saturating_sub(n);
+        let _ = SCAN_LEFT.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |l| Some(l.saturating_sub(n as u64)),
+        );
+    }
+
+    /// What was left out, in one phrase (`None` when nothing was).
+    pub fn cut(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.over_budget.is_empty() {
+            let mut names = self.over_budget.clone();
+            names.dedup();
+            let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+            parts.push(format!(
+                "{} block(s) not read in full, past the decode budget ({}{})",
+                self.over_budget.len(),
+                shown.join(", "),
+                if names.len() > 3 { ", …" } else { "" }
+            ));
+        }
+        if self.overlapping > 0 {
+            parts.push(format!(
+                "{} archive member(s) repeating or overlapping another (read once)",
+                self.overlapping
+            ));
+        }
+        if self.too_many > 0 {
+            parts.push(format!(
+                "{} archive member(s) past the first {}",
+                self.too_many,
+                archive::MAX_MEMBERS
+            ));
+        }
+        if self.too_deep > 0 {
+            parts.push(format!(
+                "{} encoded block(s) nested past the depth limit",
+                self.too_deep
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// Decoded bytes at most for a whole scan (archives of archives across a long history): past
+/// it, what is left is not decoded, and each file says so.
+pub const SCAN_BYTES: u64 = 8 << 30;
+
+static SCAN_LEFT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(SCAN_BYTES);
+
+/// Start a scan's budget afresh (once per scan, before any chunk is decoded).
+pub fn reset_scan_budget(bytes: u64) {
+    SCAN_LEFT.store(bytes, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// What the codecs remember of a file's previous revision (history reads a file's revisions
@@ -86,29 +186,40 @@ pub fn expand(chunk: Chunk, limits: Limits) -> Vec<Chunk> {
     expand_reusing(chunk, limits, None).0
 }
 
+/// What expanding one source chunk gave: the chunks to match, what the codecs remember of it,
+/// and what the limits left out (one phrase, for a warning and a count).
+pub type Expanded = (Vec<Chunk>, Memo, Option<String>);
+
 /// `expand`, reusing what the codecs remembered of the previous revision of the same file
-/// (`prev`, with how this chunk differs from it), and returning what they remember of this one.
-pub fn expand_reusing(
-    chunk: Chunk,
-    limits: Limits,
-    prev: Option<(&Memo, &Change)>,
-) -> (Vec<Chunk>, Memo) {
+/// (`prev`, with how this chunk differs from it), and returning what they remember of this one
+/// and what the limits cut.
+pub fn expand_reusing(chunk: Chunk, limits: Limits, prev: Option<(&Memo, &Change)>) -> Expanded {
     let mut out = Vec::new();
-    let mut budget = limits.max_bytes;
+    let mut budget = Budget::new(limits.max_bytes);
     let mut next = Memo::default();
     expand_into(chunk, 0, limits, &mut budget, &mut out, (prev, &mut next));
-    (out, next)
+    let cut = budget.cut();
+    (out, next, cut)
 }
 
 fn expand_into(
     chunk: Chunk,
     depth: usize,
     limits: Limits,
-    budget: &mut usize,
+    budget: &mut Budget,
     out: &mut Vec<Chunk>,
     (prev, next): (Option<(&Memo, &Change)>, &mut Memo),
 ) {
     if depth >= limits.max_depth {
+        // Not decoded, but never silently: is there anything a codec would have read?
+        let mut probe = Budget::new(0);
+        if CODECS
+            .iter()
+            .any(|c| !c.decode_within(&chunk.bytes, &mut probe).is_empty())
+            || probe.cut().is_some()
+        {
+            budget.too_deep += 1;
+        }
         out.push(chunk);
         return;
     }
@@ -118,15 +229,21 @@ fn expand_into(
         // One counter per codec: its blocks come in order, so lines are counted once.
         let mut lines = LineCounter::default();
         let decoded = if depth == 0 {
-            codec.decode_reusing(&chunk.bytes, prev, next)
+            codec.decode_reusing(&chunk.bytes, prev, next, budget)
         } else {
-            codec.decode(&chunk.bytes)
+            codec.decode_within(&chunk.bytes, budget)
         };
         for d in decoded {
-            if d.bytes.len() > *budget {
-                continue;
+            // Archives spend as they inflate; the others are measured here.
+            if !codec.spends() {
+                if d.bytes.len() > budget.allowance() {
+                    budget
+                        .over_budget
+                        .push(d.path.clone().unwrap_or_else(|| codec.name().to_string()));
+                    continue;
+                }
+                budget.spend(d.bytes.len());
             }
-            *budget -= d.bytes.len();
             replaced |= d.at.is_none();
             let at = d.at.map(|offset| lines.locate(&chunk.bytes, offset));
             children.push(Chunk {
@@ -190,12 +307,13 @@ mod tests {
             max_depth: 4,
             max_bytes: 2,
         };
-        let got = expand(file(&data), tight);
+        let (got, _, cut) = expand_reusing(file(&data), tight, None);
         assert_eq!(got.len(), 1);
         assert_eq!(
             got[0].provenance,
             Provenance::File,
             "over budget: not decoded"
         );
+        assert!(cut.unwrap().contains("past the decode budget"));
     }
 }

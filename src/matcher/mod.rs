@@ -228,7 +228,18 @@ impl<'r> Matcher<'r> {
     /// Every match in `data`, suppressed ones included, sorted by position.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Match> {
         let hits = self.search(data, 0, data.len());
-        self.scan_hits(path, data, &hits, None).0
+        self.scan_hits(&|rule| rule.paths.admits(path), data, &hits, None)
+            .0
+    }
+
+    /// `scan` for the printable runs of a binary file (`printable`): only the rules of a
+    /// provider's own key layout run there (a prefix, a checksum); a value judged by the name it
+    /// is assigned to means nothing among machine code.
+    pub fn scan_binary(&self, path: &str, printable: &[u8]) -> Vec<Match> {
+        let hits = self.search(printable, 0, printable.len());
+        let admits =
+            |rule: &Rule| rule.kind == crate::rules::RuleKind::Provider && rule.paths.admits(path);
+        self.scan_hits(&admits, printable, &hits, None).0
     }
 
     /// `scan`, but when `memo` holds the previous revision of the same file (`change`, from
@@ -253,7 +264,8 @@ impl<'r> Matcher<'r> {
             windows: &memo.windows,
             raw: &memo.raw,
         });
-        let (matches, windows, raw) = self.scan_hits(path, data, &hits, reuse.as_ref());
+        let (matches, windows, raw) =
+            self.scan_hits(&|rule| rule.paths.admits(path), data, &hits, reuse.as_ref());
         memo.fresh = Some(Fresh {
             path: path.to_string(),
             hits,
@@ -265,12 +277,12 @@ impl<'r> Matcher<'r> {
 
     fn scan_hits(
         &self,
-        path: &str,
+        admits: &dyn Fn(&Rule) -> bool,
         data: &[u8],
         hits: &[Hit],
         reuse: Option<&Reuse>,
     ) -> (Vec<Match>, Vec<Window>, Vec<Match>) {
-        let spans = self.windows(data, hits, |rule| rule.paths.admits(path));
+        let spans = self.windows(data, hits, admits);
         let mut found = Vec::new();
         let mut windows = Vec::new();
         for (rule_idx, spans) in spans.into_iter().enumerate() {

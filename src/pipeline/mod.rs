@@ -26,7 +26,10 @@ pub use group::group;
 pub struct Stats {
     pub files: usize,
     pub bytes: u64,
-    pub skipped_binary: usize,
+    /// Binary files, searched only for provider key layouts in their printable runs.
+    pub binary: usize,
+    /// Files that a decode limit cut (an archive over budget, nesting past the depth limit).
+    pub not_fully_decoded: usize,
     pub skipped_large: usize,
     pub unreadable: usize,
     /// Matches an inline marker or the config's allowlist suppressed.
@@ -53,7 +56,8 @@ impl Stats {
     pub fn add(&mut self, other: &Stats) {
         self.files += other.files;
         self.bytes += other.bytes;
-        self.skipped_binary += other.skipped_binary;
+        self.binary += other.binary;
+        self.not_fully_decoded += other.not_fully_decoded;
         self.skipped_large += other.skipped_large;
         self.unreadable += other.unreadable;
         self.suppressed += other.suppressed;
@@ -89,6 +93,7 @@ pub struct Options {
 /// Scan every item of `source` in parallel, settle and group.
 pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<Outcome> {
     let started = Instant::now();
+    decode::reset_scan_budget(decode::SCAN_BYTES);
     let progress = Progress {
         label: source.progress_label().filter(|_| opts.progress),
         total: source.items().len(),
@@ -284,14 +289,27 @@ pub(crate) fn scan_item(
             None => memos.last.change(&chunk.path, &chunk.bytes),
         };
         let memo = &mut memos.last;
-        let (chunks, mut decoded) = decode::expand_reusing(
+        let path = chunk.path.clone();
+        let (chunks, mut decoded, cut) = decode::expand_reusing(
             chunk,
             opts.decode,
             change.as_ref().map(|c| (memo.decoded(), c)),
         );
+        if let Some(cut) = cut {
+            stats.not_fully_decoded = 1;
+            messages::note(format!("{path}: not decoded in full: {cut}"));
+        }
         for c in chunks {
             if is_binary(&c.bytes) {
-                stats.skipped_binary = 1;
+                // A NUL byte must not hide a key: the printable runs are searched for the
+                // provider layouts that stand on their own.
+                stats.binary = 1;
+                let c = crate::chunk::Chunk {
+                    bytes: printable(c.bytes),
+                    ..c
+                };
+                let matches = matcher.scan_binary(&c.path, &c.bytes);
+                found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
                 continue;
             }
             // Only what a source read is remembered: decoded chunks are small and many.
@@ -333,6 +351,17 @@ pub(crate) fn scan_item(
 /// Binary content: a NUL byte in the first 8 KiB (after decoding, so UTF-16 text is not).
 pub fn is_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
+}
+
+/// A binary file's printable runs, as `strings` shows them: every byte that is not printable
+/// ASCII, a tab or a line break becomes a space, so offsets and line numbers stay the file's.
+fn printable(mut data: Vec<u8>) -> Vec<u8> {
+    for b in &mut data {
+        if !(b.is_ascii_graphic() || matches!(*b, b' ' | b'\t' | b'\n' | b'\r')) {
+            *b = b' ';
+        }
+    }
+    data
 }
 
 /// A progress line on stderr, redrawn in place; silent without a label.

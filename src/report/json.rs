@@ -97,8 +97,13 @@ pub struct JsonSummary {
     pub files: usize,
     pub bytes: u64,
     pub commits: usize,
-    pub skipped_binary: usize,
+    /// Binary files (a NUL byte in the first 8 KiB): searched only for provider key layouts in
+    /// their printable runs.
+    pub binary: usize,
     pub skipped_large: usize,
+    /// Files a decode limit cut (an archive past its budget, repeating or overlapping members,
+    /// encodings nested past the depth limit); each is named in a warning.
+    pub not_fully_decoded: usize,
     pub unreadable: usize,
     /// Matches an inline marker or the config's allowlist suppressed.
     pub suppressed: usize,
@@ -164,8 +169,9 @@ fn summary(report: &Report) -> JsonSummary {
         files: s.files,
         bytes: s.bytes,
         commits: s.commits,
-        skipped_binary: s.skipped_binary,
+        binary: s.binary,
         skipped_large: s.skipped_large,
+        not_fully_decoded: s.not_fully_decoded,
         unreadable: s.unreadable,
         suppressed: s.suppressed,
         suppressed_inline: s.suppressed_inline,

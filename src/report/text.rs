@@ -110,11 +110,19 @@ impl Reporter for Text {
         if s.commits > 0 {
             parts.push(format!("{} commit(s)", s.commits));
         }
-        let skipped = s.skipped_binary + s.skipped_large;
-        if skipped > 0 {
+        if s.binary > 0 {
             parts.push(format!(
-                "{skipped} skipped ({} binary, {} too large)",
-                s.skipped_binary, s.skipped_large
+                "{} binary (searched for provider key layouts only)",
+                s.binary
+            ));
+        }
+        if s.skipped_large > 0 {
+            parts.push(format!("{} skipped as too large", s.skipped_large));
+        }
+        if s.not_fully_decoded > 0 {
+            parts.push(format!(
+                "{} not decoded in full (archive or nesting limits)",
+                s.not_fully_decoded
             ));
         }
         if s.unreadable > 0 {

@@ -316,3 +316,199 @@ fn hole_03_a_shell_command_in_a_checklist_quotes_the_path() {
         run.stdout
     );
 }
+
+/// Peak memory of the run in MiB, from `--stats` (the binary reads its own VmHWM).
+fn peak_mib(run: &Run) -> u64 {
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("peak memory (VmHWM)"))
+        .unwrap_or_else(|| panic!("no peak memory line: {}", run.stderr));
+    let kib: u64 = line
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .expect("a number of kB");
+    kib / 1024
+}
+
+/// A zip whose central directory lists `entries` entries, all pointing at one stored member
+/// holding `member`: a small file that claims `entries` times the member's size.
+fn zip_bomb(member: &[u8], entries: usize) -> Vec<u8> {
+    let le16 = |n: usize| (n as u16).to_le_bytes();
+    let le32 = |n: usize| (n as u32).to_le_bytes();
+    let mut d = b"PK\x03\x04".to_vec();
+    d.extend_from_slice(&[0u8; 22]);
+    d.extend_from_slice(&le16(1));
+    d.extend_from_slice(&le16(0));
+    d.push(b'm');
+    d.extend_from_slice(member);
+    let cd = d.len();
+    for i in 0..entries {
+        let name = format!("copy{i}.env");
+        d.extend_from_slice(b"PK\x01\x02");
+        d.extend_from_slice(&[0u8; 6]);
+        d.extend_from_slice(&le16(0));
+        d.extend_from_slice(&[0u8; 8]);
+        d.extend_from_slice(&le32(member.len()));
+        d.extend_from_slice(&le32(member.len()));
+        d.extend_from_slice(&le16(name.len()));
+        d.extend_from_slice(&[0u8; 12]);
+        d.extend_from_slice(&le32(0));
+        d.extend_from_slice(name.as_bytes());
+    }
+    let cd_len = d.len() - cd;
+    d.extend_from_slice(b"PK\x05\x06");
+    d.extend_from_slice(&[0u8; 6]);
+    d.extend_from_slice(&le16(entries));
+    d.extend_from_slice(&le32(cd_len));
+    d.extend_from_slice(&le32(cd));
+    d.extend_from_slice(&le16(0));
+    d
+}
+
+/// Hole 4: 2,000 central-directory entries pointing at one 16 MiB member took gigabytes.
+#[test]
+fn hole_04_a_zip_bomb_is_read_once_in_bounded_memory_and_said() {
+    let key = Fakes::new(2541).stripe_live();
+    let mut member = format!("STRIPE_KEY={key}\n").into_bytes();
+    member.resize(16 << 20, b'#');
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    std::fs::write(d.join("bomb.zip"), zip_bomb(&member, 2000)).unwrap();
+    commit_all(d, "bomb", 1_700_000_100);
+    for args in [
+        &["scan", ".", "--format", "json", "--stats"][..],
+        &["scan", "--history", "--format", "json", "--stats"][..],
+    ] {
+        let run = keywarden(d, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert_eq!(paths_of(&run), vec!["bomb.zip!copy0.env"], "{args:?}");
+        assert!(
+            run.stderr
+                .contains("1999 archive member(s) repeating or overlapping"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(json(&run)["summary"]["not_fully_decoded"], 1);
+        let peak = peak_mib(&run);
+        assert!(peak < 400, "{args:?}: peak {peak} MiB");
+    }
+}
+
+/// Hole 5: one NUL byte made a file binary, and a binary file was never read; UTF-16 and
+/// UTF-32 without a byte-order mark too.
+#[test]
+fn hole_05_a_nul_byte_or_a_wide_encoding_does_not_hide_a_key() {
+    let key = Fakes::new(2551).stripe_live();
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    let text = format!("K=\"{key}\"\n");
+    std::fs::write(d.join("nul.py"), format!("\0\n{text}")).unwrap();
+    let le16: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let be32: Vec<u8> = text
+        .chars()
+        .flat_map(|c| (c as u32).to_be_bytes())
+        .collect();
+    std::fs::write(d.join("wide16.txt"), le16).unwrap();
+    std::fs::write(d.join("wide32.txt"), be32).unwrap();
+    let mut exe = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0];
+    exe.extend_from_slice(&[0u8; 300]);
+    exe.extend_from_slice(key.as_bytes());
+    exe.extend_from_slice(&[0u8, 1, 2, 3]);
+    std::fs::write(d.join("app.bin"), exe).unwrap();
+    commit_all(d, "hidden", 1_700_000_100);
+    let want = vec!["app.bin", "nul.py", "wide16.txt", "wide32.txt"];
+    for args in [
+        &["scan", "--range", "base..HEAD", "--format", "json"][..],
+        &["scan", "--history", "--format", "json"][..],
+        &["scan", ".", "--format", "json"][..],
+    ] {
+        let run = keywarden(d, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        assert_eq!(paths_of(&run), want, "{args:?}");
+        assert_eq!(json(&run)["summary"]["binary"], 2, "{args:?}");
+    }
+    // Generic rules stay off in binary files: a password-like assignment is not judged there.
+    std::fs::write(
+        d.join("gen.bin"),
+        b"\0\0\0password = \"Zq8#vL2!mW9$rT4x\"\n\0",
+    )
+    .unwrap();
+    let run = keywarden(d, &["scan", "gen.bin", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+/// Hole 12: a key past 16 MiB in a gzip member, a member past the 64 MiB budget and base64
+/// nested past the depth limit were dropped silently.
+#[test]
+fn hole_12_what_a_decode_limit_cuts_is_found_or_counted_and_named() {
+    use std::io::Write;
+    let key = Fakes::new(2561).stripe_live();
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    let gz = |data: &[u8]| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    };
+    // Past 16 MiB, inside the 64 MiB budget: found.
+    let mut deep = vec![b'#'; 20 << 20];
+    deep.extend_from_slice(format!("\nK={key}\n").as_bytes());
+    std::fs::write(d.join("dump.sql.gz"), gz(&deep)).unwrap();
+    // Past the budget: not read, but said and counted.
+    let mut huge = vec![b'#'; 70 << 20];
+    huge.extend_from_slice(format!("\nK={key}\n").as_bytes());
+    std::fs::write(d.join("huge.sql.gz"), gz(&huge)).unwrap();
+    // base64 of base64 … six levels: past the depth limit.
+    let mut nested = format!("K={key}\n");
+    for _ in 0..6 {
+        nested = format!("v = \"{}\"\n", b64(nested.as_bytes()));
+    }
+    std::fs::write(d.join("nested.txt"), &nested).unwrap();
+    commit_all(d, "limits", 1_700_000_100);
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(paths_of(&run), vec!["dump.sql.gz"]);
+    assert_eq!(
+        json(&run)["summary"]["not_fully_decoded"],
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("huge.sql.gz: not decoded in full: 1 block(s) not read in full, past the decode budget (gzip)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "nested.txt: not decoded in full: 1 encoded block(s) nested past the depth limit"
+        ),
+        "{}",
+        run.stderr
+    );
+    let text = keywarden(d, &["scan", "."]);
+    assert!(
+        text.stdout.contains("2 not decoded in full"),
+        "{}",
+        text.stdout
+    );
+}
+
+fn b64(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -157,7 +157,7 @@ fn rules_check_passes_and_list_names_every_pack() {
 }
 
 #[test]
-fn walker_scans_dotfiles_honours_ignore_files_and_skips_binaries() {
+fn walker_scans_dotfiles_honours_ignore_files_and_reads_binaries_for_provider_keys() {
     let dir = tempdir();
     let mut f = Fakes::new(2);
     let (a, b, c) = (f.anthropic(), f.anthropic(), f.anthropic());
@@ -169,7 +169,8 @@ fn walker_scans_dotfiles_honours_ignore_files_and_skips_binaries() {
     write(dir.path(), ".gitignore", "build/\ncfg.yaml\n");
     write(dir.path(), "cfg.yaml", "packs:\n  hygiene: false\n");
     write(dir.path(), "build/out.txt", &format!("# FAKE\nkey={b}\n"));
-    let mut binary = b"\x00\x01\x02binary".to_vec();
+    // A string table: NUL-separated, as a compiler writes one.
+    let mut binary = b"\x00\x01\x02binary\x00".to_vec();
     binary.extend_from_slice(c.as_bytes());
     std::fs::write(dir.path().join("blob.bin"), binary).unwrap();
     let run = keywarden(
@@ -177,8 +178,14 @@ fn walker_scans_dotfiles_honours_ignore_files_and_skips_binaries() {
         &["scan", ".", "--format", "json", "--config", "cfg.yaml"],
     );
     let got = findings(&run);
-    assert_eq!(got, vec![("anthropic-api-key".into(), ".env".into(), 2)]);
-    assert_eq!(json(&run)["summary"]["skipped_binary"], 1);
+    assert_eq!(
+        got,
+        vec![
+            ("anthropic-api-key".into(), ".env".into(), 2),
+            ("anthropic-api-key".into(), "blob.bin".into(), 1)
+        ]
+    );
+    assert_eq!(json(&run)["summary"]["binary"], 1);
     let all = keywarden(
         dir.path(),
         &[
@@ -191,7 +198,7 @@ fn walker_scans_dotfiles_honours_ignore_files_and_skips_binaries() {
             "cfg.yaml",
         ],
     );
-    assert_eq!(findings(&all).len(), 2, "{}", all.stdout);
+    assert_eq!(findings(&all).len(), 3, "{}", all.stdout);
 }
 
 #[test]
