@@ -76,7 +76,8 @@ pub fn run(args: &FixArgs) -> Result<i32> {
     }
     let gitignore = repo_root.join(".gitignore");
     if need_ignore {
-        let existing = std::fs::read_to_string(&gitignore).unwrap_or_default();
+        let existing = read_or_empty(&gitignore)?;
+        let existing = String::from_utf8_lossy(&existing);
         let have: Vec<&str> = existing.lines().map(str::trim).collect();
         let missing: Vec<&'static str> = GITIGNORE_LINES
             .iter()
@@ -124,16 +125,18 @@ pub fn run(args: &FixArgs) -> Result<i32> {
             }
             Action::Gitignore(p, lines) => {
                 if apply {
-                    let mut text = std::fs::read_to_string(p).unwrap_or_default();
-                    if !text.is_empty() && !text.ends_with('\n') {
-                        text.push('\n');
+                    // Appended byte for byte: the file's own lines stay as they are, whatever
+                    // their encoding.
+                    let mut bytes = read_or_empty(p)?;
+                    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+                        bytes.push(b'\n');
                     }
-                    text.push_str("# secrets (added by keywarden fix)\n");
+                    bytes.extend_from_slice(b"# secrets (added by keywarden fix)\n");
                     for l in lines {
-                        text.push_str(l);
-                        text.push('\n');
+                        bytes.extend_from_slice(l.as_bytes());
+                        bytes.push(b'\n');
                     }
-                    crate::fsutil::atomic_write(p, text.as_bytes(), None)?;
+                    crate::fsutil::atomic_write(p, &bytes, None)?;
                 }
                 println!("{verb}add to {}: {}", p.display(), lines.join(" "));
             }
@@ -163,4 +166,15 @@ pub fn run(args: &FixArgs) -> Result<i32> {
         println!("dry run: nothing was changed; rerun with --apply");
     }
     Ok(0)
+}
+
+/// A file's bytes, or none when it does not exist; any other failure is an error, never an
+/// empty file to overwrite.
+fn read_or_empty(path: &Path) -> Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e)
+            .with_context(|| format!("{}: cannot read it, so it is left alone", path.display())),
+    }
 }

@@ -54,6 +54,9 @@ impl Worktree {
         admit: impl Fn(&Target) -> bool,
     ) -> (Worktree, Vec<String>) {
         let (mut targets, warnings) = walk(roots, opts);
+        if !opts.no_ignore {
+            add_tracked(roots, root, &mut targets);
+        }
         let walked = targets.len();
         targets.retain(|t| admit(t));
         let excluded = walked - targets.len();
@@ -151,6 +154,55 @@ fn walk(roots: &[PathBuf], opts: &WalkOptions) -> (Vec<Target>, Vec<String>) {
     }
     out.sort_by(|a, b| a.display.cmp(&b.display));
     (out, warnings)
+}
+
+/// What is committed is what leaks: every file the repository's index tracks under `roots` is
+/// scanned whatever `.gitignore` or `.ignore` say (ignore files keep untracked files out, and a
+/// committed `.ignore` with `*` must not empty the scan). Tracked symbolic links and
+/// submodules are not files and stay out, as in the walk.
+fn add_tracked(roots: &[PathBuf], root: &Path, targets: &mut Vec<Target>) {
+    let Some(repo) = gix::discover(root).ok() else {
+        return;
+    };
+    let Some(workdir) = repo.workdir().and_then(|w| std::fs::canonicalize(w).ok()) else {
+        return;
+    };
+    let Ok(index) = repo.index_or_empty() else {
+        return;
+    };
+    let walked: HashSet<PathBuf> = targets.iter().map(|t| t.path.clone()).collect();
+    let dirs: Vec<(&PathBuf, PathBuf)> = roots
+        .iter()
+        .filter_map(|r| Some((r, std::fs::canonicalize(r).ok()?)))
+        .filter(|(_, abs)| abs.is_dir())
+        .collect();
+    let before = targets.len();
+    for entry in index.entries() {
+        if entry.stage_raw() != 0 || !entry.mode.to_tree_entry_mode().is_some_and(|m| m.is_blob()) {
+            continue;
+        }
+        let rel = String::from_utf8_lossy(entry.path(&index));
+        let abs = workdir.join(rel.as_ref());
+        for (r, canon) in &dirs {
+            let Ok(under) = abs.strip_prefix(canon) else {
+                continue;
+            };
+            let path = r.join(under);
+            let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+            if regular && !walked.contains(&path) {
+                targets.push(Target {
+                    display: display_path(&path),
+                    path,
+                    meta: None,
+                    content: true,
+                });
+            }
+            break;
+        }
+    }
+    if targets.len() > before {
+        targets.sort_by(|a, b| a.display.cmp(&b.display));
+    }
 }
 
 /// File facts for the walked files a file rule is about, plus secret-bearing files an ignore

@@ -512,3 +512,345 @@ fn b64(data: &[u8]) -> String {
     }
     out
 }
+
+/// A pack holding `objects` (id, type, header size, data to deflate) with an index beside it,
+/// written by hand: git's own tools refuse to write a hostile pack. `type` 3 is a blob, 6 an
+/// offset delta whose base is the object before it.
+fn write_pack(git_dir: &std::path::Path, objects: &[(&str, u8, u64, Vec<u8>)]) {
+    use std::io::Write;
+    let mut pack = b"PACK".to_vec();
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    pack.extend_from_slice(&(objects.len() as u32).to_be_bytes());
+    let mut entries: Vec<(Vec<u8>, u32, u32)> = Vec::new();
+    let mut prev_offset = 0usize;
+    for (id, kind, size, data) in objects {
+        let offset = pack.len();
+        let start = pack.len();
+        let mut size = *size;
+        let mut byte = (kind << 4) | (size & 15) as u8;
+        size >>= 4;
+        while size > 0 {
+            pack.push(byte | 0x80);
+            byte = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        pack.push(byte);
+        if *kind == 6 {
+            let mut off = offset - prev_offset;
+            let mut bytes = vec![(off & 0x7f) as u8];
+            off >>= 7;
+            while off > 0 {
+                off -= 1;
+                bytes.push(0x80 | (off & 0x7f) as u8);
+                off >>= 7;
+            }
+            bytes.reverse();
+            pack.extend_from_slice(&bytes);
+        }
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(data).unwrap();
+        pack.extend_from_slice(&z.finish().unwrap());
+        let raw_id: Vec<u8> = (0..20)
+            .map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        entries.push((
+            raw_id,
+            crate::util::fakes::crc32(&pack[start..]),
+            offset as u32,
+        ));
+        prev_offset = offset;
+    }
+    let sha1 = |data: &[u8]| -> Vec<u8> {
+        let mut child = std::process::Command::new("sha1sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let hex = String::from_utf8_lossy(&out.stdout);
+        (0..20)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    };
+    let pack_sum = sha1(&pack);
+    pack.extend_from_slice(&pack_sum);
+    entries.sort();
+    let mut idx = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
+    for b in 0..=255u8 {
+        let n = entries.iter().filter(|e| e.0[0] <= b).count() as u32;
+        idx.extend_from_slice(&n.to_be_bytes());
+    }
+    for e in &entries {
+        idx.extend_from_slice(&e.0);
+    }
+    for e in &entries {
+        idx.extend_from_slice(&e.1.to_be_bytes());
+    }
+    for e in &entries {
+        idx.extend_from_slice(&e.2.to_be_bytes());
+    }
+    idx.extend_from_slice(&pack_sum);
+    let idx_sum = sha1(&idx);
+    idx.extend_from_slice(&idx_sum);
+    let name = pack_sum
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let dir = git_dir.join("objects/pack");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("pack-{name}.pack")), pack).unwrap();
+    std::fs::write(dir.join(format!("pack-{name}.idx")), idx).unwrap();
+}
+
+/// A git delta: base size, result size, then one insert of `insert`.
+fn delta(base: u64, result: u64, insert: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for mut v in [base, result] {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                break;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    out.push(insert.len() as u8);
+    out.extend_from_slice(insert);
+    out
+}
+
+/// Hole 9: a delta whose header claims 2^62 or 2^63 bytes aborted the process.
+#[test]
+fn hole_09_absurd_size_claims_in_a_pack_are_an_error_naming_the_object() {
+    for (case, claim) in [
+        ("2^62", 1u64 << 62),
+        ("2^63", 1u64 << 63),
+        ("2^64-1", u64::MAX),
+    ] {
+        let tmp = tempdir();
+        let d = tmp.path();
+        init_repo(d);
+        let base_text = b"print('hello')\n".to_vec();
+        let base_id = {
+            let out = std::process::Command::new("git")
+                .args(["hash-object", "--stdin"])
+                .current_dir(d)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            let mut out = out;
+            out.stdin.take().unwrap().write_all(&base_text).unwrap();
+            String::from_utf8(out.wait_with_output().unwrap().stdout)
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        let evil = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        let whole = "cccccccccccccccccccccccccccccccccccccccc";
+        let d_evil = delta(base_text.len() as u64, claim, b"x");
+        let on_top = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+        let d_on_top = delta(claim, 6, b"small\n");
+        write_pack(
+            &d.join(".git"),
+            &[
+                (&base_id, 3, base_text.len() as u64, base_text.clone()),
+                // A delta whose result claims the absurd size.
+                (evil, 6, d_evil.len() as u64, d_evil),
+                // A small blob built on top of it: the absurd one is a base on the way.
+                (on_top, 6, d_on_top.len() as u64, d_on_top),
+                // A whole blob whose header claims it.
+                (whole, 3, claim, b"tiny".to_vec()),
+            ],
+        );
+        let tree = {
+            let mut child = std::process::Command::new("git")
+                .args(["mktree", "--missing"])
+                .current_dir(d)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(
+                    format!(
+                        "100644 blob {base_id}\ta.py\n100644 blob {evil}\tb.py\n100644 blob {whole}\tc.py\n100644 blob {on_top}\td.py\n"
+                    )
+                    .as_bytes(),
+                )
+                .unwrap();
+            String::from_utf8(child.wait_with_output().unwrap().stdout)
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        let commit = git(d, &["commit-tree", &tree, "-m", "hostile"]);
+        git(d, &["update-ref", "refs/heads/main", &commit]);
+        let run = keywarden(d, &["scan", "--history"]);
+        assert_eq!(run.code, 2, "{case}: {}", run.all());
+        assert!(
+            run.stderr.contains(whole),
+            "{case}: names the object: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(evil),
+            "{case}: names the object: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(on_top),
+            "{case}: names the object: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{case}: {}", run.stderr);
+    }
+}
+
+/// Hole 9: a tree 4,000 levels deep overflowed the stack.
+#[test]
+fn hole_09_a_tree_thousands_of_levels_deep_is_walked_without_recursion() {
+    let key = Fakes::new(2591).stripe_live();
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    let deep: Vec<&str> = std::iter::repeat_n("a", 4000).collect();
+    let path = format!("{}/k.py", deep.join("/"));
+    let content = format!("K = \"{key}\"\n");
+    let stream = format!(
+        "commit refs/heads/main\ncommitter T <t@example.com> 1700000100 +0000\ndata 4\ndeep\nfrom refs/heads/main^0\nM 100644 inline {path}\ndata {}\n{content}\n",
+        content.len()
+    );
+    let mut child = std::process::Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    for args in [
+        &["scan", "--history", "--format", "json"][..],
+        &["scan", "--range", "base..main", "--format", "json"][..],
+    ] {
+        let run = keywarden(d, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert_eq!(paths_of(&run), vec![path.clone()], "{args:?}");
+    }
+    // (git itself refuses to read such a tree into an index, so `--staged` cannot meet one.)
+}
+
+/// Hole 6: `git replace <leaked blob> <clean blob>` made history read the clean one.
+#[test]
+fn hole_06_a_replace_ref_cannot_hide_a_leaked_blob() {
+    let key = Fakes::new(2601).stripe_live();
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    write(d, "c.py", &format!("K = \"{key}\"\n"));
+    commit_all(d, "leak", 1_700_000_100);
+    let leaked = git(d, &["rev-parse", "HEAD:c.py"]);
+    write(d, "clean.txt", "nothing here\n");
+    commit_all(d, "clean", 1_700_000_200);
+    let clean = git(d, &["rev-parse", "HEAD:clean.txt"]);
+    git(d, &["replace", &leaked, &clean]);
+    assert_eq!(
+        git(d, &["cat-file", "-p", &leaked]),
+        "nothing here",
+        "git applies it"
+    );
+    // A mirror clone carries the replace ref, as a cleanup starts.
+    let mirror = tmp.path().join("mirror.git");
+    git(
+        d,
+        &[
+            "clone",
+            "-q",
+            "--mirror",
+            d.to_str().unwrap(),
+            mirror.to_str().unwrap(),
+        ],
+    );
+    for (dir, args) in [
+        (d, &["scan", "--history", "--format", "json"][..]),
+        (
+            d,
+            &["scan", "--history", "--all-objects", "--format", "json"][..],
+        ),
+        (
+            mirror.as_path(),
+            &["scan", "--history", "--format", "json"][..],
+        ),
+        (
+            d,
+            &["scan", "--range", "base..HEAD", "--format", "json"][..],
+        ),
+    ] {
+        let run = keywarden(dir, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        assert_eq!(paths_of(&run), vec!["c.py"], "{args:?}");
+    }
+    let run = keywarden(d, &["scan", "--history"]);
+    assert!(run.stderr.contains("1 replace ref(s)"), "{}", run.stderr);
+}
+
+/// Hole 7: a committed `.ignore` holding `*` emptied tree scans, and a tracked file that a
+/// `.gitignore` pattern matches was skipped.
+#[test]
+fn hole_07_tracked_files_are_scanned_whatever_ignore_files_say() {
+    let key = Fakes::new(2611).stripe_live();
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    write(d, "src/c.py", &format!("K = \"{key}\"\n"));
+    write(d, "build/gen.py", &format!("K = \"{key}\"\n"));
+    write(d, ".gitignore", "build/\n");
+    git(d, &["add", "-f", "build/gen.py"]);
+    write(d, ".ignore", "*\n");
+    commit_all(d, "ignore everything", 1_700_000_100);
+    // Untracked files under an ignore rule stay out.
+    write(d, "build/untracked.py", &format!("K = \"{key}\"\n"));
+    for args in [
+        &["scan", ".", "--format", "json"][..],
+        &["scan", "src", "--format", "json"][..],
+    ] {
+        let run = keywarden(d, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+    }
+    let run = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(paths_of(&run), vec!["build/gen.py", "src/c.py"]);
+    let run = keywarden(d, &["scan", "src", "--format", "json"]);
+    assert_eq!(paths_of(&run), vec!["src/c.py"]);
+}
+
+/// Hole 8: `fix --apply` replaced a `.gitignore` that was not UTF-8 with its own four lines.
+#[test]
+fn hole_08_fix_appends_to_a_gitignore_it_cannot_decode() {
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    let original = b"# caf\xe9\nnode_modules/\n".to_vec();
+    std::fs::write(d.join(".gitignore"), &original).unwrap();
+    write(d, ".env", "API_TOKEN=not-a-real-value-0000\n");
+    let run = keywarden(d, &["fix", "--apply"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let now = std::fs::read(d.join(".gitignore")).unwrap();
+    assert!(
+        now.starts_with(&original),
+        "the file's own bytes stay: {now:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&now).contains("\n.env\n"),
+        "{now:?}"
+    );
+}

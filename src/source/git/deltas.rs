@@ -262,12 +262,15 @@ pub(super) fn read_packed(
     if result > max {
         return Some(Packed::TooLarge);
     }
-    // Down the chain to a whole object, then every delta back up (no limit on the way: a
-    // small blob may be a delta of a big one).
+    // Down the chain to a whole object, then every delta back up (no limit on the way but the
+    // one every object has: a small blob may be a delta of a big one).
     let mut chain = vec![(p, entry.clone())];
     let (mut p, mut entry) = (p, entry);
     let mut bytes = loop {
         if entry.header == pack::data::entry::Header::Blob {
+            if entry.decompressed_size > super::OBJECT_LIMIT {
+                return Some(Packed::TooLarge);
+            }
             break inflated(packs, p, &entry, inflate)?;
         }
         let (bp, boffset) = base_of(packs, p, &entry)?;
@@ -281,8 +284,8 @@ pub(super) fn read_packed(
         }
     };
     for (i, (p, entry)) in chain.iter().enumerate().rev() {
-        let limit = if i == 0 { max } else { u64::MAX };
-        let delta = delta_of(packs, *p, entry, inflate, scratch, u64::MAX)?;
+        let limit = if i == 0 { max } else { super::OBJECT_LIMIT };
+        let delta = delta_of(packs, *p, entry, inflate, scratch, super::OBJECT_LIMIT)?;
         bytes = match apply(&bytes, delta, limit)? {
             Applied::Bytes(out, _) => out,
             Applied::TooLarge => return Some(Packed::TooLarge),

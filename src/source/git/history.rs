@@ -426,6 +426,15 @@ pub fn history(
         bail!("--history: {SHALLOW_FIX}");
     }
     let refs = tips(&repo)?;
+    let replaced = refs
+        .iter()
+        .filter(|(n, _)| n.starts_with("refs/replace/"))
+        .count();
+    if replaced > 0 {
+        crate::messages::warn(format!(
+            "{replaced} replace ref(s) (refs/replace/, from `git replace`): objects are read as stored, never through a replacement, and each replacement is scanned too"
+        ));
+    }
     let mut commit_tips = Vec::new();
     let mut loose_blobs = Vec::new();
     for (_, id) in &refs {

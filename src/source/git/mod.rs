@@ -25,6 +25,14 @@ pub use crate::source::PathJudge;
 pub use history::history;
 pub use range::{Push, pre_push, range, read_pushes, resolve_range, split_range};
 
+/// The most any one object (or a delta base on the way to one) may take in memory, for every
+/// handle: a hostile pack claiming 2^62 bytes is refused by gix instead of aborting the process.
+const OBJECT_LIMIT: u64 = 2 << 30;
+
+/// A size claim no real object makes: an object claiming more is corrupt or hostile, an error
+/// that names it (never a blob skipped as merely large).
+const ABSURD_SIZE: u64 = 1 << 40;
+
 const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and a scan could miss secrets. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again";
 
 /// Delta bases each thread keeps decoded in gix's handles: the listing's (commits and trees),
@@ -33,13 +41,22 @@ const SHALLOW_FIX: &str = "this is a shallow clone, so history is incomplete and
 /// peak memory 40-70 MiB lower.
 const DELTA_BASE_CACHE: &str = "2m";
 
+/// The repository holding `path`, reading objects as they are stored: a replace ref (`git
+/// replace`) would otherwise show a clean blob where the leaked one is, and replace refs travel
+/// with `git clone --mirror`, the usual first step of a cleanup.
 fn open(path: &Path) -> Result<gix::Repository> {
-    let repo = gix::discover(path).with_context(|| {
+    let cannot = || {
         format!(
             "{}: not a git repository (or it cannot be opened)",
             path.display()
         )
-    })?;
+    };
+    let found = gix::discover(path).with_context(cannot)?;
+    let opts = found.open_options().clone().config_overrides([
+        "core.useReplaceRefs=false".to_string(),
+        format!("gitoxide.objects.allocLimit={OBJECT_LIMIT}"),
+    ]);
+    let repo = gix::open_opts(found.path(), opts).with_context(cannot)?;
     small_delta_cache(repo)
 }
 
@@ -63,10 +80,11 @@ fn small_delta_cache(mut repo: gix::Repository) -> Result<gix::Repository> {
 /// bigger than it (`gitoxide.objects.allocLimit`), so an oversized blob is caught without first
 /// resolving its header, which walks the whole delta chain (0.25 CPU-s on cargo's history).
 fn reopen(repo: &gix::Repository, limit: Option<u64>) -> Result<gix::Repository> {
-    let mut opts = repo.open_options().clone();
-    if let Some(limit) = limit.filter(|&l| l < usize::MAX as u64) {
-        opts = opts.config_overrides([format!("gitoxide.objects.allocLimit={limit}")]);
-    }
+    let limit = limit.unwrap_or(OBJECT_LIMIT).min(OBJECT_LIMIT);
+    let opts = repo.open_options().clone().config_overrides([
+        "core.useReplaceRefs=false".to_string(),
+        format!("gitoxide.objects.allocLimit={limit}"),
+    ]);
     let fresh = gix::open_opts(repo.path(), opts).with_context(|| {
         format!(
             "{}: cannot open the repository again",
@@ -82,6 +100,12 @@ fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Option<Ve
     let header = repo
         .find_header(id)
         .with_context(|| format!("object {id}: missing or corrupt"))?;
+    if header.size() > ABSURD_SIZE {
+        bail!(
+            "object {id}: claims {} bytes, more than any real object: the pack is corrupt or hostile",
+            header.size()
+        );
+    }
     if header.size() > max {
         return Ok(None);
     }
