@@ -37,8 +37,13 @@ impl Baseline {
 
     /// Parse a baseline's text (a file, or a blob read at a commit); `shown` names it.
     pub fn parse(shown: &str, text: &str) -> Result<Baseline> {
-        let b: Baseline = serde_json::from_str(text)
-            .with_context(|| format!("{shown}: not a keywarden baseline"))?;
+        // serde quotes the value it could not take, which could be a secret.
+        let b: Baseline = serde_json::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "{shown}: not a keywarden baseline: {}",
+                crate::redact::quoted_values(&e.to_string())
+            )
+        })?;
         if b.version != 1 {
             bail!(
                 "{shown}: baseline version {} is not supported (expected 1)",
@@ -47,7 +52,11 @@ impl Baseline {
         }
         for e in &b.entries {
             if !crate::fingerprint::is_fingerprint(&e.fingerprint) {
-                bail!("{shown}: entry for {} has a malformed fingerprint", e.path);
+                bail!(
+                    "{shown}: line {}: entry for {} has a malformed fingerprint",
+                    crate::yaml::line_of(text, &e.fingerprint).unwrap_or(1),
+                    crate::redact::value(&e.path)
+                );
             }
         }
         Ok(b)

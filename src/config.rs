@@ -49,6 +49,10 @@ pub struct Config {
     /// Environment variable holding the apikee signing secret(s), comma separated.
     #[serde(default)]
     pub apikee_secret_env: Option<String>,
+    /// The file's text, for errors that name a line.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub text: String,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -99,7 +103,7 @@ pub fn parse_size(s: &str) -> Result<u64> {
     let (num, unit) = t.split_at(split);
     let n: u64 = num
         .parse()
-        .map_err(|_| anyhow!("not a size: {s:?} (use e.g. 100MiB)"))?;
+        .map_err(|_| anyhow!("not a size: {} (use e.g. 100MiB)", crate::redact::value(s)))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1000,
@@ -108,7 +112,10 @@ pub fn parse_size(s: &str) -> Result<u64> {
         "mib" => 1 << 20,
         "g" | "gb" => 1_000_000_000,
         "gib" => 1 << 30,
-        _ => bail!("not a size: {s:?} (units: KB, KiB, MB, MiB, GB, GiB)"),
+        _ => bail!(
+            "not a size: {} (units: KB, KiB, MB, MiB, GB, GiB)",
+            crate::redact::value(s)
+        ),
     };
     n.checked_mul(mult)
         .ok_or_else(|| anyhow!("size too large: {s:?}"))
@@ -154,10 +161,15 @@ impl Config {
                 e.valid_up_to()
             )
         })?;
-        let cfg: Config = parse_yaml(shown, text)?;
+        let mut cfg: Config = parse_yaml(shown, text)?;
+        cfg.text = text.to_string();
         if let Some(s) = &cfg.max_file_size {
-            s.bytes()
-                .with_context(|| format!("{shown}: field max_file_size"))?;
+            s.bytes().with_context(|| {
+                format!(
+                    "{shown}: line {}: field max_file_size",
+                    line_of(text, "max_file_size").unwrap_or(1)
+                )
+            })?;
         }
         Ok(cfg)
     }
@@ -233,14 +245,20 @@ impl Config {
         for name in self.packs.keys() {
             if !known.contains(name) {
                 bail!(
-                    "{file}: field packs: unknown pack {name:?} (known: {})",
+                    "{file}: line {}: field packs: unknown pack {} (known: {})",
+                    line_of(&self.text, name).unwrap_or(1),
+                    crate::redact::value(name),
                     known.join(", ")
                 );
             }
         }
         for id in &self.disable {
             if set.get(id).is_none() {
-                bail!("{file}: field disable: unknown rule id {id:?}");
+                bail!(
+                    "{file}: line {}: field disable: unknown rule id {}",
+                    line_of(&self.text, id).unwrap_or(1),
+                    crate::redact::value(id)
+                );
             }
         }
         set.retain(|r| {

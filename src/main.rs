@@ -55,7 +55,8 @@ fn main() {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
-            eprintln!("keywarden: error: {e:#}");
+            // No control character from a file name reaches the terminal.
+            eprintln!("keywarden: error: {}", escape::visible(&format!("{e:#}")));
             2
         }
     };

@@ -34,6 +34,40 @@ pub fn redact_str(text: &str) -> String {
     redact(text, &[])
 }
 
+/// A value from a config or baseline as an error shows it: a short one quoted as it is, a long
+/// one redacted. A value an error quotes back could be the very secret the file was meant to
+/// keep out of the report.
+pub fn value(v: &str) -> String {
+    if v.chars().count() < 16 {
+        format!("{v:?}")
+    } else {
+        format!("\"{}\"", redact_str(v))
+    }
+}
+
+/// `msg` with every quoted run of 16 characters or more (`"…"`, `'…'`, `` `…` ``) redacted: the
+/// last line of defence for an error that quotes what it was given (a parser, a glob or a JSON
+/// type error).
+pub fn quoted_values(msg: &str) -> String {
+    static QUOTED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = QUOTED.get_or_init(|| {
+        regex::Regex::new(r#"`([^`\n]{16,})`|"([^"\n]{16,})"|'([^'\n]{16,})'"#)
+            .expect("static regex")
+    });
+    re.replace_all(msg, |c: &regex::Captures| {
+        let (q, v) = [(1, '`'), (2, '"'), (3, '\'')]
+            .into_iter()
+            .find_map(|(i, q)| c.get(i).map(|m| (q, m.as_str())))
+            .unwrap_or(('"', ""));
+        if v.starts_with(|ch: char| ch == '/' || ch == '.') || v.contains('…') {
+            // A path we named ourselves, or a value already redacted.
+            return c[0].to_string();
+        }
+        format!("{q}{}{q}", redact_str(v))
+    })
+    .into_owned()
+}
+
 /// A found secret. The redacted form is computed once, with the rule's keywords as the prefixes
 /// it may keep.
 #[derive(Clone, PartialEq, Eq)]

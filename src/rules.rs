@@ -289,7 +289,11 @@ impl Allow {
     pub fn compile(spec: &AllowSpec, what: &str) -> Result<Allow> {
         let compile_all = |list: &[String], field: &str| -> Result<Vec<Regex>> {
             list.iter()
-                .map(|p| compile_regex(p).with_context(|| format!("{what}: allow.{field}: {p:?}")))
+                .map(|p| {
+                    compile_regex(p).map_err(|e| {
+                        anyhow!("{what}: allow.{field}: {}: {e}", crate::redact::value(p))
+                    })
+                })
                 .collect()
         };
         let (fingerprints, patterns): (Vec<String>, Vec<String>) = spec
@@ -350,7 +354,13 @@ impl PathFilter {
             }
             let mut b = GlobSetBuilder::new();
             for g in globs {
-                b.add(Glob::new(g).with_context(|| format!("{what}: paths.{field}: {g:?}"))?);
+                b.add(Glob::new(g).map_err(|e| {
+                    anyhow!(
+                        "{what}: paths.{field}: {}: {}",
+                        crate::redact::value(g),
+                        e.kind()
+                    )
+                })?);
             }
             Ok(Some(b.build()?))
         };
@@ -383,6 +393,19 @@ pub fn secret_group<'h>(caps: &regex::bytes::Captures<'h>) -> Option<regex::byte
     .find_map(|n| caps.name(n))
 }
 
+/// The last line of an error: a regex parse error quotes the pattern first and says what is
+/// wrong last, and the pattern may be a secret.
+fn last_line(e: &anyhow::Error) -> String {
+    let full = format!("{e:#}");
+    full.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
     // ASCII semantics for `\b`, `\s`, `\w` and `(?i)`: secrets and the names around them are
     // ASCII, and Unicode word boundaries make the lazy DFA give up on the first non-ASCII byte
@@ -393,7 +416,7 @@ pub fn compile_regex(pattern: &str) -> Result<Regex> {
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .nest_limit(64)
         .build()
-        .map_err(|e| anyhow!("{e}"))
+        .map_err(|e| anyhow!("not a valid pattern: {}", last_line(&anyhow!("{e}"))))
 }
 
 /// A content rule's pattern, compiled.

@@ -15,13 +15,7 @@ fn describe_yaml_error(e: &serde_saphyr::Error) -> String {
     let first = full.lines().next().unwrap_or_default().trim();
     let first = first.strip_prefix("error: ").unwrap_or(first);
     // Values the parser quotes back could be secrets: keep short names, redact long values.
-    let quoted = regex::Regex::new(r#"`([^`]{16,})`|"([^"]{16,})""#).expect("static regex");
-    let first = quoted
-        .replace_all(first, |c: &regex::Captures| {
-            let v = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-            format!("`{}`", crate::redact::redact_str(v))
-        })
-        .into_owned();
+    let first = crate::redact::quoted_values(first);
     match e.location() {
         Some(loc) if !first.contains(&format!("line {}", loc.line())) => {
             format!("line {}, column {}: {first}", loc.line(), loc.column())

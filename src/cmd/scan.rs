@@ -193,7 +193,10 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
             Some(p) if p.exists() => Baseline::load(p).ok(),
             _ => None,
         };
-        let b = Baseline::from_findings(&findings, previous.as_ref());
+        let b = match &previous {
+            Some(old) => rewritten(&s, &findings, old)?,
+            None => Baseline::from_findings(&findings, None),
+        };
         match &s.output {
             Some(p) => {
                 crate::fsutil::atomic_write(p, b.to_json().as_bytes(), None)?;
@@ -211,7 +214,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     if let Some(base) = &s.baseline {
         let mut base = base.clone();
         if let (true, Some(path)) = (s.update_baseline, &s.baseline_path) {
-            let updated = Baseline::from_findings(&findings, Some(&base));
+            let updated = rewritten(&s, &findings, &base)?;
             let kept: std::collections::HashSet<_> = updated
                 .entries
                 .iter()
@@ -339,4 +342,50 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         return Ok(2);
     }
     Ok(0)
+}
+
+/// `old` rewritten from this scan's findings: the entries the scan speaks for are replaced, the
+/// others kept as they were (see `baseline_scope`).
+fn rewritten(s: &Settings, findings: &[Finding], old: &Baseline) -> Result<Baseline> {
+    let in_scope = baseline_scope(s)?;
+    let mut updated = Baseline::from_findings(findings, Some(old));
+    updated
+        .entries
+        .extend(old.entries.iter().filter(|e| !in_scope(&e.path)).cloned());
+    updated.entries.sort();
+    updated.entries.dedup();
+    Ok(updated)
+}
+
+/// Which baseline entries a scan speaks for, so `--update-baseline` rewrites only those: a tree
+/// scan of some paths speaks for the files under them that the config admits, a history scan
+/// for everything. A staged, range or pre-push scan sees only what changed, so updating from it
+/// would drop every other entry: it is refused.
+fn baseline_scope(s: &Settings) -> Result<Box<dyn Fn(&str) -> bool + '_>> {
+    match &s.mode {
+        ScanMode::History { .. } => Ok(Box::new(|p| s.path_filter.admits(p))),
+        ScanMode::Tree => {
+            let roots: Vec<String> = s
+                .paths
+                .iter()
+                .map(|p| {
+                    let shown = crate::source::worktree::display_path(p);
+                    shown.trim_end_matches('/').to_string()
+                })
+                .collect();
+            Ok(Box::new(move |p: &str| {
+                s.path_filter.admits(p)
+                    && roots.iter().any(|r| {
+                        r.is_empty() || r == "." || p == r || p.starts_with(&format!("{r}/"))
+                    })
+            }))
+        }
+        other => anyhow::bail!(
+            "--update-baseline needs a scan that sees every file: a {} scan sees only what changed, so every other entry would be lost. Update it with a tree scan (`keywarden scan . --baseline FILE --update-baseline`) or `--history`",
+            match other {
+                ScanMode::Staged => "staged",
+                _ => "range",
+            }
+        ),
+    }
 }

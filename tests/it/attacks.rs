@@ -854,3 +854,128 @@ fn hole_08_fix_appends_to_a_gitignore_it_cannot_decode() {
         "{now:?}"
     );
 }
+
+/// Hole 10: a key pasted into a config field came back in full in the config error.
+#[test]
+fn hole_10_config_and_baseline_errors_never_echo_a_value_in_full() {
+    let key = Fakes::new(2621).stripe_live();
+    let tmp = repo_with_base(&[]);
+    let d = tmp.path();
+    let configs = [
+        (format!("disable: [\"{key}\"]\n"), "field disable"),
+        (format!("packs: {{\"{key}\": false}}\n"), "field packs"),
+        (format!("allow:\n  paths: ['[{key}']\n"), "paths.exclude"),
+        (format!("allow:\n  lines: ['({key}']\n"), "allow.lines"),
+        (format!("max_file_size: \"{key}\"\n"), "field max_file_size"),
+        (format!("fail_on: \"{key}\"\n"), "line 1"),
+        (
+            format!(
+                "rules:\n  - id: x\n    name: x\n    severity: high\n    keywords: [sk_]\n    pattern: '(?P<secret>{key}'\n"
+            ),
+            "not a valid pattern",
+        ),
+    ];
+    for (text, says) in &configs {
+        write(d, ".keywarden.yaml", text);
+        let run = keywarden(d, &["scan", "."]);
+        assert_eq!(run.code, 2, "{text}: {}", run.all());
+        assert!(
+            run.stderr.contains(".keywarden.yaml"),
+            "names the file: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(says), "{says}: {}", run.stderr);
+        assert_no_secret(&run, &[&key, &key[..24]]);
+    }
+    std::fs::remove_file(d.join(".keywarden.yaml")).unwrap();
+    for text in [
+        format!("{{\"version\": 1, \"entries\": [{{\"fingerprint\": 5, \"path\": \"{key}\"}}]}}"),
+        format!("{{\"version\": \"{key}\", \"entries\": []}}"),
+        format!(
+            "{{\"version\": 1, \"entries\": [{{\"fingerprint\": \"zz\", \"path\": \"{key}\", \"rule_id\": \"x\"}}]}}"
+        ),
+    ] {
+        write(d, "b.json", &text);
+        let run = keywarden(d, &["scan", ".", "--baseline", "b.json"]);
+        assert_eq!(run.code, 2, "{text}: {}", run.all());
+        assert!(run.stderr.contains("b.json"), "{}", run.stderr);
+        assert_no_secret(&run, &[&key, &key[..24]]);
+    }
+}
+
+/// Hole 11: `--update-baseline` after a partial scan rewrote the baseline with only what that
+/// scan saw.
+#[test]
+fn hole_11_update_baseline_keeps_what_the_scan_could_not_see() {
+    let mut f = Fakes::new(2631);
+    let (k1, k2) = (f.stripe_live(), f.stripe_live());
+    let tmp = repo_with_base(&[
+        ("a/one.py", &format!("K = \"{k1}\"\n")),
+        ("b/two.py", &format!("K = \"{k2}\"\n")),
+    ]);
+    let d = tmp.path();
+    let run = keywarden(d, &["baseline", "-o", "kw-baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let entries = |d: &std::path::Path| -> Vec<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("kw-baseline.json")).unwrap())
+                .unwrap();
+        let mut p: Vec<String> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["path"].as_str().unwrap().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    assert_eq!(entries(d), vec!["a/one.py", "b/two.py"]);
+    // A scan of one directory updates that directory's entries only.
+    std::fs::remove_file(d.join("a/one.py")).unwrap();
+    let run = keywarden(
+        d,
+        &[
+            "scan",
+            "a",
+            "--baseline",
+            "kw-baseline.json",
+            "--update-baseline",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        entries(d),
+        vec!["b/two.py"],
+        "a/one.py is gone, b/ untouched"
+    );
+    // A staged or range scan sees only what changed: refused, the file left alone.
+    write(d, "c.py", "x = 1\n");
+    git(d, &["add", "c.py"]);
+    for args in [
+        &[
+            "scan",
+            "--staged",
+            "--baseline",
+            "kw-baseline.json",
+            "--update-baseline",
+        ][..],
+        &[
+            "scan",
+            "--range",
+            "base..HEAD",
+            "--baseline",
+            "kw-baseline.json",
+            "--update-baseline",
+        ][..],
+    ] {
+        let run = keywarden(d, args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert!(
+            run.stderr
+                .contains("--update-baseline needs a scan that sees every file"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(entries(d), vec!["b/two.py"]);
+    }
+}
