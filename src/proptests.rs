@@ -295,7 +295,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                 provenance: Provenance::File,
             };
             let fresh_chunks = crate::decode::expand(chunk.clone(), limits);
-            let (reused_chunks, decoded) = crate::decode::expand_reusing(
+            let (reused_chunks, decoded, _) = crate::decode::expand_reusing(
                 chunk,
                 limits,
                 change.as_ref().map(|c| (memo.decoded(), c)),

@@ -59,7 +59,7 @@ pub fn quoted_values(msg: &str) -> String {
             .into_iter()
             .find_map(|(i, q)| c.get(i).map(|m| (q, m.as_str())))
             .unwrap_or(('"', ""));
-        if v.starts_with(|ch: char| ch == '/' || ch == '.') || v.contains('…') {
+        if v.starts_with(['/', '.']) || v.contains('…') {
             // A path we named ourselves, or a value already redacted.
             return c[0].to_string();
         }

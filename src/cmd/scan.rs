@@ -357,11 +357,14 @@ fn rewritten(s: &Settings, findings: &[Finding], old: &Baseline) -> Result<Basel
     Ok(updated)
 }
 
+/// Whether a baseline entry's path is one a scan speaks for.
+type Scope<'a> = Box<dyn Fn(&str) -> bool + 'a>;
+
 /// Which baseline entries a scan speaks for, so `--update-baseline` rewrites only those: a tree
 /// scan of some paths speaks for the files under them that the config admits, a history scan
 /// for everything. A staged, range or pre-push scan sees only what changed, so updating from it
 /// would drop every other entry: it is refused.
-fn baseline_scope(s: &Settings) -> Result<Box<dyn Fn(&str) -> bool + '_>> {
+fn baseline_scope(s: &Settings) -> Result<Scope<'_>> {
     match &s.mode {
         ScanMode::History { .. } => Ok(Box::new(|p| s.path_filter.admits(p))),
         ScanMode::Tree => {

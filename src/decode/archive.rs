@@ -234,4 +234,29 @@ mod tests {
         assert_eq!(budget.left, 0);
         assert_eq!(budget.over_budget, vec!["gzip".to_string()]);
     }
+
+    proptest::proptest! {
+        /// Arbitrary central directories (sizes, offsets, counts) and streams: decoding never
+        /// panics and never produces more than the budget.
+        #[test]
+        fn hostile_archives_stay_within_the_budget(
+            member in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            entries in 0usize..300,
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            budget in 0usize..4096,
+        ) {
+            let mut zip = bomb(&member, entries);
+            zip.extend_from_slice(&tail);
+            for data in [zip, [b"PK\x03\x04".as_slice(), &noise].concat(), [[0x1f, 0x8b, 0x08].as_slice(), &noise].concat()] {
+                for codec in [&Zip as &dyn Codec, &Gzip] {
+                    let mut b = Budget::new(budget);
+                    let out = codec.decode_within(&data, &mut b);
+                    let total: usize = out.iter().map(|d| d.bytes.len()).sum();
+                    proptest::prop_assert!(total <= budget);
+                    proptest::prop_assert_eq!(b.left, budget - total);
+                }
+            }
+        }
+    }
 }

@@ -376,7 +376,9 @@ fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
         return Some(Applied::TooLarge);
     }
     let result = usize::try_from(result_size).ok()?;
-    let mut out = Vec::with_capacity(result);
+    // The header's claim is only a claim: reserve what the delta can plausibly produce and
+    // let a real result grow past it.
+    let mut out = Vec::with_capacity(result.min(base.len().saturating_add(delta.len()) * 2));
     let mut copies: Vec<Same> = Vec::new();
     while at < delta.len() {
         let cmd = delta[at];
@@ -426,6 +428,53 @@ fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
         }
     }
     (out.len() as u64 == result_size).then_some(Applied::Bytes(out, copies))
+}
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A delta header claiming `base` and `result` bytes, then `ops` as they come.
+    fn header(base: u64, result: u64, ops: &[u8]) -> Vec<u8> {
+        let mut d = Vec::new();
+        for mut v in [base, result] {
+            loop {
+                let b = (v & 0x7f) as u8;
+                v >>= 7;
+                if v == 0 {
+                    d.push(b);
+                    break;
+                }
+                d.push(b | 0x80);
+            }
+        }
+        d.extend_from_slice(ops);
+        d
+    }
+
+    proptest! {
+        /// Any size claim (up to 2^64 - 1), any instructions: a delta is applied, refused or
+        /// found too large, never a panic, and a result never exceeds the limit.
+        #[test]
+        fn deltas_with_hostile_sizes_never_panic_or_exceed_the_limit(
+            base in proptest::collection::vec(any::<u8>(), 0..64),
+            claim in prop_oneof![any::<u64>(), 0u64..4096, Just(1u64 << 62), Just(u64::MAX)],
+            base_claim in prop_oneof![Just(None), any::<u64>().prop_map(Some)],
+            ops in proptest::collection::vec(any::<u8>(), 0..64),
+            max in 0u64..(1 << 20),
+        ) {
+            let d = header(base_claim.unwrap_or(base.len() as u64), claim, &ops);
+            let _ = sizes(&d);
+            if let Some(Applied::Bytes(out, copies)) = apply(&base, &d, max) {
+                prop_assert!(out.len() as u64 <= max);
+                prop_assert_eq!(out.len() as u64, claim);
+                for c in copies {
+                    prop_assert!(c.old + c.len <= base.len() && c.new + c.len <= out.len());
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
