@@ -67,7 +67,20 @@ pub fn agent(net: &Network, timeout: Duration) -> anyhow::Result<Agent> {
         }
         tls = tls.root_certs(RootCerts::new_with_certs(&certs));
     }
+    // A proxy from the environment would take the connection elsewhere and make
+    // `--verify-connect-to` a silent no-op: when it is given, no proxy is used, and we say so.
+    let proxy = if net.connect_to.is_empty() {
+        ureq::Proxy::try_from_env()
+    } else {
+        if ureq::Proxy::try_from_env().is_some() {
+            crate::messages::warn(
+                "--verify-connect-to is given: the proxy from the environment (HTTPS_PROXY, ALL_PROXY) is not used for verification",
+            );
+        }
+        None
+    };
     let config = Agent::config_builder()
+        .proxy(proxy)
         .https_only(true)
         .max_redirects(0)
         .max_redirects_will_error(false)

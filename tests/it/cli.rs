@@ -11,6 +11,7 @@ fn golden_cases_report_what_expect_txt_names() {
     assert!(cases.len() >= 4);
     for GoldenCase {
         dir: case,
+        copy: _copy,
         mut args,
         exit: code,
         mut want,

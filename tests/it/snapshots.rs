@@ -47,11 +47,7 @@ fn golden_cases_in_every_format() {
                 let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
                 out = serde_json::to_string_pretty(&doc).unwrap();
             }
-            let snap = format!(
-                "exit: {}\n{}",
-                run.code,
-                normalize(&out, Path::new(env!("CARGO_MANIFEST_DIR")))
-            );
+            let snap = format!("exit: {}\n{}", run.code, normalize(&out, &case.dir));
             insta::assert_snapshot!(format!("{}-{format}", case.name), snap);
         }
     }

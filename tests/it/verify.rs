@@ -493,3 +493,51 @@ fn revoke_is_a_dry_run_until_apply_and_then_uses_the_providers_api() {
     let unknown = keywarden(d, &["revoke", &"0".repeat(64)]);
     assert_eq!(unknown.code, 2, "{}", unknown.all());
 }
+
+/// Issue #25 (lesser): `HTTPS_PROXY` silently overrode `--verify-connect-to`; now the mapped
+/// address is used and a warning says the proxy is not.
+#[test]
+fn verify_connect_to_wins_over_a_proxy_in_the_environment_and_says_so() {
+    let mock = Mock::start();
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(2641);
+    let live = github("LIVE", &mut f);
+    write(d, "c.py", &format!("# FAKE\nTOKEN = \"{live}\"\n"));
+    commit_all(d, "t", 1_700_000_000);
+    let mut args: Vec<String> = [
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--verify",
+        "--verify-timeout",
+        "3",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(mock.args(None));
+    let out = Command::new(bin())
+        .args(&args)
+        .current_dir(d)
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let run: Run = out.into();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("proxy from the environment"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        json(&run)["findings"][0]["verified"],
+        true,
+        "{}",
+        run.stdout
+    );
+    assert_no_secret(&run, &[&live]);
+}

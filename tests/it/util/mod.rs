@@ -188,10 +188,14 @@ pub fn assert_valid_sarif(files: &[&Path]) {
 }
 
 /// A folder under fixtures/cases: its files and `expect.txt` (`args:`, `exit:`, then one
-/// `rule-id path:line` per expected finding). Adding a case is adding a folder.
+/// `rule-id path:line` per expected finding). Adding a case is adding a folder. A case runs in
+/// a copy of its folder outside any repository: what it tests is the folder, not how this
+/// repository tracks it (a tree scan reads every tracked file whatever `.ignore` says).
 pub struct GoldenCase {
     pub name: String,
+    /// The copy the case runs in.
     pub dir: PathBuf,
+    pub copy: std::rc::Rc<tempfile::TempDir>,
     pub args: Vec<String>,
     pub exit: i32,
     pub want: Vec<String>,
@@ -208,9 +212,12 @@ pub fn golden_cases() -> Vec<GoldenCase> {
     dirs.into_iter()
         .map(|dir| {
             let expect = std::fs::read_to_string(dir.join("expect.txt")).unwrap();
+            let copy = tempdir();
+            copy_tree(&dir, copy.path());
             let mut case = GoldenCase {
                 name: dir.file_name().unwrap().to_string_lossy().into_owned(),
-                dir: dir.clone(),
+                dir: copy.path().to_path_buf(),
+                copy: std::rc::Rc::new(copy),
                 args: Vec::new(),
                 exit: 0,
                 want: Vec::new(),
@@ -227,4 +234,18 @@ pub fn golden_cases() -> Vec<GoldenCase> {
             case
         })
         .collect()
+}
+
+/// Copy the files under `from` into `to` (dotfiles included).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
 }
