@@ -234,15 +234,16 @@ fn expand_into(
             codec.decode_within(&chunk.bytes, budget)
         };
         for d in decoded {
-            // Archives spend as they inflate; the others are measured here.
+            // Archives spend as they inflate, from the file's and the scan's budget; a text
+            // codec's output is no bigger than its input, so only the file's budget bounds it.
             if !codec.spends() {
-                if d.bytes.len() > budget.allowance() {
+                if d.bytes.len() > budget.left {
                     budget
                         .over_budget
                         .push(d.path.clone().unwrap_or_else(|| codec.name().to_string()));
                     continue;
                 }
-                budget.spend(d.bytes.len());
+                budget.left -= d.bytes.len();
             }
             replaced |= d.at.is_none();
             let at = d.at.map(|offset| lines.locate(&chunk.bytes, offset));

@@ -476,9 +476,10 @@ pub fn history(
         name: "list: walk trees",
         time: t.elapsed(),
         detail: format!(
-            "{} tree(s), {} blob(s)",
+            "{} tree(s), {} blob(s) at {} more path(s)",
             graph.trees.len(),
-            graph.blobs.len()
+            graph.blobs.len(),
+            graph.more_paths.values().map(Vec::len).sum::<usize>()
         ),
     };
     for id in loose_blobs.into_iter().chain(unreachable_blobs) {
