@@ -290,7 +290,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         stats,
         rules: &s.rules.rules,
         show_secrets: s.show_secrets,
-        mode: &s.mode,
+        mode: covered(&s.mode),
         root: s.root.clone(),
         category: s.sarif_category.clone(),
     };
@@ -342,6 +342,17 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         return Ok(2);
     }
     Ok(0)
+}
+
+/// The report-level description of what a mode covers.
+fn covered(mode: &ScanMode) -> crate::report::Covered {
+    use crate::report::Covered;
+    match mode {
+        ScanMode::Tree => Covered::Worktree,
+        ScanMode::Staged => Covered::Staged,
+        ScanMode::Range { .. } | ScanMode::PrePush(_) => Covered::Range,
+        ScanMode::History { .. } => Covered::History,
+    }
 }
 
 /// `old` rewritten from this scan's findings: the entries the scan speaks for are replaced, the

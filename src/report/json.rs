@@ -14,16 +14,17 @@ use super::{Report, Reporter};
 use crate::finding::{Finding, HistoryInfo, Location};
 use crate::severity::Severity;
 
-/// The whole report. Only its schema is derived from this type: the reporter streams the same
-/// fields (one finding per line) so 100,000 findings never become one document in memory.
-#[allow(dead_code)]
+/// The whole report: the reporter serialises exactly this type, and the committed schema is
+/// derived from it. Findings are built one at a time while they are written (`Findings`), so
+/// 100,000 findings never become one document in memory.
 #[derive(Serialize, JsonSchema)]
-pub struct JsonReport {
+pub struct JsonReport<'a> {
     /// Always 1.
     pub version: u32,
     /// `worktree`, `staged`, `range` or `history`.
-    pub mode: String,
-    pub findings: Vec<JsonFinding>,
+    pub mode: &'static str,
+    #[schemars(with = "Vec<JsonFinding>")]
+    pub findings: Findings<'a>,
     /// Range scans: places an inline marker added in the range allowed (not findings).
     pub inline_allowed: Vec<JsonAllowed>,
     /// History scans: one plan to purge every finding from history (empty otherwise).
@@ -63,7 +64,7 @@ pub struct JsonFinding {
     pub verified: Option<bool>,
     /// Why `verified` is what it is, when `--verify` asked the provider (`401 from the
     /// provider`, `timeout`, `needs the paired access key id …`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<String>,
     /// `worktree`, `staged` or `history`.
     pub source: String,
@@ -85,8 +86,8 @@ pub struct JsonLocation {
     pub end_line: usize,
     pub end_column: usize,
     pub context: String,
-    /// Codecs the secret was decoded through (`utf-16`), outermost first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Codecs the secret was decoded through (`utf-16`), outermost first; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decoded: Vec<String>,
 }
 
@@ -192,40 +193,47 @@ pub fn schema() -> String {
     s
 }
 
+/// A report's findings as a JSON array, each turned into a `JsonFinding` as it is written.
+pub struct Findings<'a>(&'a Report<'a>);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = ser.serialize_seq(Some(self.0.findings.len()))?;
+        for f in &self.0.findings {
+            seq.serialize_element(&JsonFinding::new(f, self.0))?;
+        }
+        seq.end()
+    }
+}
+
+impl<'a> JsonReport<'a> {
+    pub fn new(report: &'a Report<'a>) -> JsonReport<'a> {
+        JsonReport {
+            version: 1,
+            mode: report.mode.name(),
+            findings: Findings(report),
+            inline_allowed: report
+                .marker_places()
+                .into_iter()
+                .map(|(rule_id, l)| JsonAllowed {
+                    rule_id,
+                    path: l.path.clone(),
+                    line: l.line,
+                })
+                .collect(),
+            purge_plan: report.purge_plan(),
+            summary: summary(report),
+        }
+    }
+}
+
 pub struct Json;
 
 impl Reporter for Json {
-    /// Streams: one compact object per finding line, so 100,000 findings never become one
-    /// in-memory document.
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        write!(out, "{{\n  \"version\": 1,\n  \"mode\": ")?;
-        serde_json::to_writer(&mut *out, report.mode.name())?;
-        writeln!(out, ",\n  \"findings\": [")?;
-        for (i, f) in report.findings.iter().enumerate() {
-            out.write_all(b"    ")?;
-            serde_json::to_writer(&mut *out, &JsonFinding::new(f, report))?;
-            out.write_all(if i + 1 < report.findings.len() {
-                b",\n"
-            } else {
-                b"\n"
-            })?;
-        }
-        let allowed: Vec<JsonAllowed> = report
-            .marker_places()
-            .into_iter()
-            .map(|(rule_id, l)| JsonAllowed {
-                rule_id,
-                path: l.path.clone(),
-                line: l.line,
-            })
-            .collect();
-        write!(out, "  ],\n  \"inline_allowed\": ")?;
-        serde_json::to_writer(&mut *out, &allowed)?;
-        write!(out, ",\n  \"purge_plan\": ")?;
-        serde_json::to_writer(&mut *out, &report.purge_plan())?;
-        write!(out, ",\n  \"summary\": ")?;
-        serde_json::to_writer_pretty(&mut *out, &summary(report))?;
-        writeln!(out, "\n}}")
+        serde_json::to_writer_pretty(&mut *out, &JsonReport::new(report))?;
+        writeln!(out)
     }
 }
 

@@ -11,7 +11,6 @@ use crate::checklist::Checklist;
 use crate::finding::Finding;
 use crate::pipeline::Stats;
 use crate::rules::RuleSet;
-use crate::source::ScanMode;
 
 pub mod github;
 pub mod json;
@@ -44,6 +43,37 @@ impl Format {
     }
 }
 
+/// What a scan covered, as reporters need to know it: which words to use, whether a purge plan
+/// applies. Reporters describe findings; how a source listed them is not their business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Covered {
+    /// Files on disk.
+    Worktree,
+    /// What the index would commit.
+    Staged,
+    /// What a range (or a push) adds to history.
+    Range,
+    /// Every commit of every ref.
+    History,
+}
+
+impl Covered {
+    /// The name JSON and SARIF use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Covered::Worktree => "worktree",
+            Covered::Staged => "staged",
+            Covered::Range => "range",
+            Covered::History => "history",
+        }
+    }
+
+    /// True when findings come from committed objects.
+    pub fn is_committed(self) -> bool {
+        matches!(self, Covered::Range | Covered::History)
+    }
+}
+
 /// Everything a reporter may show.
 pub struct Report<'a> {
     pub findings: Vec<Finding>,
@@ -53,7 +83,7 @@ pub struct Report<'a> {
     pub stats: Stats,
     pub rules: &'a RuleSet,
     pub show_secrets: bool,
-    pub mode: &'a ScanMode,
+    pub mode: Covered,
     /// Repository root (or scanned directory) that SARIF URIs are relative to.
     pub root: PathBuf,
     /// SARIF automation category (`--sarif-category`); `None` for the default.
@@ -121,7 +151,7 @@ impl<'a> Report<'a> {
     /// One purge plan for a history scan (empty otherwise, or when nothing needs purging).
     pub fn purge_plan(&self) -> Vec<String> {
         match self.mode {
-            ScanMode::History { .. } => crate::checklist::purge_plan(&self.findings, self.rules),
+            Covered::History => crate::checklist::purge_plan(&self.findings, self.rules),
             _ => Vec::new(),
         }
     }

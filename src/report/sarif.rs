@@ -23,7 +23,6 @@ use crate::chunk::Place;
 use crate::finding::{Finding, Location};
 use crate::rules::{Rule, RuleKind};
 use crate::severity::Severity;
-use crate::source::ScanMode;
 
 /// GitHub rejects runs with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
@@ -336,9 +335,7 @@ impl Reporter for Sarif {
         );
         let category = match &report.category {
             Some(c) => format!("{}/", c.trim_end_matches('/')),
-            None if matches!(report.mode, ScanMode::History { .. }) => {
-                "keywarden-history/".to_string()
-            }
+            None if report.mode == super::Covered::History => "keywarden-history/".to_string(),
             None => "keywarden/".to_string(),
         };
         let driver = ToolComponent::builder()

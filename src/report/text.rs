@@ -8,7 +8,6 @@ use owo_colors::OwoColorize;
 use super::{Report, Reporter};
 use crate::checklist::summarize_refs;
 use crate::severity::Severity;
-use crate::source::ScanMode;
 
 pub struct Text {
     pub color: bool,
@@ -151,7 +150,7 @@ impl Reporter for Text {
             }
             writeln!(out)?;
         }
-        if matches!(report.mode, ScanMode::History { .. }) {
+        if report.mode == super::Covered::History {
             if let Some(what) = report.suppression_summary() {
                 writeln!(
                     out,
@@ -172,7 +171,7 @@ impl Reporter for Text {
         }
         if !report.findings.is_empty() {
             let how = match report.mode {
-                ScanMode::Staged => {
+                super::Covered::Staged => {
                     let mut paths: Vec<String> = report
                         .findings
                         .iter()

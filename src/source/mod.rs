@@ -147,23 +147,3 @@ pub enum ScanMode {
     /// Every blob of every ref (and with `all_objects`, unreachable ones).
     History { all_objects: bool },
 }
-
-impl ScanMode {
-    /// True when findings come from committed objects (history, range, pre-push).
-    pub fn is_committed(&self) -> bool {
-        matches!(
-            self,
-            ScanMode::Range { .. } | ScanMode::PrePush(_) | ScanMode::History { .. }
-        )
-    }
-
-    /// The name JSON and SARIF use: `worktree`, `staged`, `range` or `history`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ScanMode::Tree => "worktree",
-            ScanMode::Staged => "staged",
-            ScanMode::Range { .. } | ScanMode::PrePush(_) => "range",
-            ScanMode::History { .. } => "history",
-        }
-    }
-}

@@ -45,6 +45,7 @@ fn run_python(dir: &std::path::Path, script: &str) {
 }
 
 #[test]
+#[ignore = "needs Python's zipfile and gzip (real producers); run scripts/test.sh"]
 fn secrets_in_base64_json_zip_and_gzip_are_found_with_provenance() {
     let dir = tempdir();
     let d = dir.path();
@@ -133,6 +134,7 @@ fn secrets_in_base64_json_zip_and_gzip_are_found_with_provenance() {
 }
 
 #[test]
+#[ignore = "needs Python's zipfile (a real producer); run scripts/test.sh"]
 fn a_zip_bomb_and_a_truncated_archive_do_not_stop_the_scan() {
     let dir = tempdir();
     let d = dir.path();

@@ -18,5 +18,6 @@ mod hygiene;
 mod layering;
 mod providers;
 mod sarif;
+mod schemas;
 mod snapshots;
 mod trust;

@@ -1,5 +1,6 @@
-//! SARIF as GitHub code scanning needs it: schema-valid, one location per result relative to
-//! %SRCROOT%, rules with help and security-severity, GitHub's line hash, no secrets.
+//! SARIF as GitHub code scanning needs it: one location per result relative to %SRCROOT%, rules
+//! with help and security-severity, GitHub's line hash, no secrets. That every SARIF these
+//! scans write is valid against the official schema is `schemas.rs` (it needs Python).
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -14,7 +15,6 @@ fn sarif(dir: &std::path::Path, args: &[&str], name: &str) -> Value {
     all.extend(["--format", "sarif", "--output", out.to_str().unwrap()]);
     let run = keywarden(dir, &all);
     assert!(run.code == 0 || run.code == 1, "{}", run.all());
-    assert_valid_sarif(&[&out]);
     let text = std::fs::read_to_string(&out).unwrap();
     serde_json::from_str(&text).unwrap()
 }
@@ -226,7 +226,6 @@ fn one_scan_writes_every_report_and_names_its_category() {
             .unwrap()
             .starts_with("::error")
     );
-    assert_valid_sarif(&[&o.join("r.sarif")]);
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(o.join("r.sarif")).unwrap()).unwrap();
     let run0 = &doc["runs"][0];

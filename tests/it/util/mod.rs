@@ -159,6 +159,17 @@ pub fn python() -> PathBuf {
     venv
 }
 
+/// The test venv's `bin` when it exists: tools on PATH for the tests that need them.
+pub fn venv_bin() -> Option<PathBuf> {
+    let python = match std::env::var_os("KEYWARDEN_TEST_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+    };
+    python
+        .exists()
+        .then(|| python.parent().unwrap().to_path_buf())
+}
+
 /// `../shared` beside the checkout: schemas and formats.
 pub fn shared() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -171,8 +182,12 @@ pub fn shared() -> PathBuf {
 
 /// Validate SARIF files with the official schema through PyPI jsonschema.
 pub fn assert_valid_sarif(files: &[&Path]) {
-    let schema = shared().join("schemas/sarif-schema-2.1.0.json");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_sarif.py");
+    assert_valid_json(&shared().join("schemas/sarif-schema-2.1.0.json"), files);
+}
+
+/// Validate JSON files against a JSON Schema through PyPI jsonschema (`scripts/validate_json.py`).
+pub fn assert_valid_json(schema: &Path, files: &[&Path]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_json.py");
     let out = Command::new(python())
         .arg(script)
         .arg(schema)
@@ -181,7 +196,8 @@ pub fn assert_valid_sarif(files: &[&Path]) {
         .expect("run python");
     assert!(
         out.status.success(),
-        "SARIF does not validate:\n{}{}",
+        "{} does not validate:\n{}{}",
+        schema.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
