@@ -1,8 +1,9 @@
 //! Writing files the safe way: a temp file beside the target, flushed, then renamed over it.
-//! A failed write never truncates the user's file. Also where a repository's root is.
+//! A failed write never truncates the user's file. Also where a repository's root is, and the
+//! few Unix permission calls behind one portable face (Windows has no modes: none are read,
+//! setting one is a no-op).
 
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -20,17 +21,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
         .unwrap_or_else(|| "out".into());
     let existing_mode = std::fs::metadata(path)
         .ok()
-        .map(|m| m.permissions().mode() & 0o7777);
+        .and_then(|m| mode_of(&m))
+        .map(|m| m & 0o7777);
     let perm = mode.or(existing_mode).unwrap_or(0o644);
     let mut n = 0u32;
     let (tmp, mut file) = loop {
         let tmp = dir.join(format!(".{name}.keywarden-{}-{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-        {
+        match private(std::fs::OpenOptions::new().write(true).create_new(true)).open(&tmp) {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
             Err(e) => {
@@ -43,7 +40,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
     let written = file
         .write_all(bytes)
         .and_then(|_| file.sync_all())
-        .and_then(|_| std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(perm)))
+        .and_then(|_| set_mode(&tmp, perm))
         .and_then(|_| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
@@ -55,6 +52,61 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
         });
     }
     Ok(())
+}
+
+/// A file's Unix mode (`None` where there are none).
+pub fn mode_of(meta: &std::fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Set a file's Unix mode (a no-op where there are none).
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+/// Options that create a file readable by its owner only (0600).
+pub fn private(opts: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600)
+    }
+    #[cfg(not(unix))]
+    {
+        opts
+    }
+}
+
+/// Options that open a path without blocking on a FIFO or taking a terminal, so its type can be
+/// checked on the open handle before anything is read.
+pub fn no_block(opts: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+    }
+    #[cfg(not(unix))]
+    {
+        opts
+    }
 }
 
 /// The most a settings file (config, baseline, allowlist) may hold: a bigger one is an error,

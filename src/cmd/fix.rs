@@ -4,7 +4,6 @@
 //! files. Every write is atomic and keeps the file's other content.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -118,7 +117,7 @@ pub fn run(args: &FixArgs) -> Result<i32> {
         match a {
             Action::Chmod(p) => {
                 if apply {
-                    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600))
+                    crate::fsutil::set_mode(p, 0o600)
                         .with_context(|| format!("chmod 600 {}", p.display()))?;
                 }
                 println!("{verb}chmod 600 {}", p.display());

@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read as _;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
@@ -287,7 +286,7 @@ fn attach_file_meta(rules: &RuleSet, targets: &mut Vec<Target>, root: &Path) {
             .is_some_and(|idx| idx.entry_by_path(rel.as_str().into()).is_some());
         let mode = std::fs::symlink_metadata(&t.path)
             .ok()
-            .map(|m| m.permissions().mode());
+            .and_then(|m| crate::fsutil::mode_of(&m));
         Some(FileMeta {
             rel,
             tracked,
@@ -324,9 +323,7 @@ enum ReadError {
 /// Read a regular file without following it into a FIFO or device: open non-blocking, check
 /// the type on the open handle, read once into a buffer sized from its metadata.
 fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+    let file = crate::fsutil::no_block(std::fs::OpenOptions::new().read(true))
         .open(path)
         .map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;

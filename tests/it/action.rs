@@ -80,6 +80,44 @@ fn workflows_lint_clean() {
     );
 }
 
+/// Every path of this repository a workflow or the action names exists: a renamed folder
+/// (the release once built its wheel in `python/keywarden`, which was never there) fails here,
+/// not on the first tag. Paths are what `working-directory:`, `uses: ./…` and commands name
+/// under the repository's own folders.
+#[test]
+fn every_path_a_workflow_names_exists() {
+    let mut files = vec![root().join("action.yml")];
+    for e in std::fs::read_dir(root().join(".github/workflows")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let named = regex::Regex::new(
+        r"(?m)working-directory:\s*(\S+)|uses:\s*(\./\S*)|(?:^|[\s\x22/])((?:scripts|python|src|rules|docs|examples|schemas)/[A-Za-z0-9_./-]*[A-Za-z0-9_])",
+    )
+    .unwrap();
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for c in named.captures_iter(&text) {
+            let m = c.get(1).or(c.get(2)).or(c.get(3)).unwrap();
+            let word = text[..m.start()]
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("");
+            if word.ends_with("../shared/") || word.contains("://") {
+                continue; // beside the checkout, or a URL: not in this repository
+            }
+            let path = m.as_str();
+            checked += 1;
+            if !root().join(path).exists() {
+                missing.push(format!("{}: {path}", file.display()));
+            }
+        }
+    }
+    assert!(checked >= 5, "the workflows name paths: {checked}");
+    assert!(missing.is_empty(), "named but missing: {missing:#?}");
+}
+
 fn act(repo: &Path, home: &Path, event: &Path, sarif_out: &Path) -> Run {
     act_env(repo, home, event, sarif_out, &[])
 }

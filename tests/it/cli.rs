@@ -78,7 +78,7 @@ fn planted_key_names_file_and_line_and_is_redacted_everywhere() {
     assert_eq!(run.code, 1);
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(!written.contains(&key));
-    assert!(written.contains("\"line\":3"), "{written}");
+    assert!(written.contains("\"line\": 3"), "{written}");
     let shown = keywarden(
         dir.path(),
         &["scan", ".", "--format", "json", "--show-secrets"],

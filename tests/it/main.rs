@@ -1,5 +1,8 @@
 //! One integration test binary (ripgrep's and Nosey Parker's layout): each module runs the
 //! built `keywarden` as a user would, on real files and real git repositories in temp dirs.
+//! Unix-only: the suite checks file modes, links, FIFOs and shell hooks (on Windows, the unit
+//! tests run).
+#![cfg(unix)]
 
 mod util;
 mod verify;
