@@ -39,7 +39,7 @@ pub struct Config {
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
     #[serde(default)]
-    pub allow: ConfigAllow,
+    pub allow: AllowSpec,
     /// Minimum severity that makes the exit code 1.
     #[serde(default)]
     pub fail_on: Option<Severity>,
@@ -53,30 +53,6 @@ pub struct Config {
     #[serde(skip)]
     #[schemars(skip)]
     pub text: String,
-}
-
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigAllow {
-    /// Path globs never scanned.
-    #[serde(default)]
-    pub paths: Vec<String>,
-    #[serde(default)]
-    pub secrets: Vec<String>,
-    #[serde(default)]
-    pub lines: Vec<String>,
-    #[serde(default)]
-    pub stopwords: Vec<String>,
-}
-
-impl ConfigAllow {
-    pub fn spec(&self) -> AllowSpec {
-        AllowSpec {
-            secrets: self.secrets.clone(),
-            lines: self.lines.clone(),
-            stopwords: self.stopwords.clone(),
-        }
-    }
 }
 
 /// A size written as a number of bytes or with a unit.

@@ -3,6 +3,7 @@
 mod baseline;
 mod checklist;
 mod chunk;
+mod civil;
 mod cli;
 mod cmd;
 mod config;
@@ -15,6 +16,7 @@ mod fingerprint;
 mod fsutil;
 mod generic;
 mod hygiene;
+mod leb128;
 mod linehash;
 mod matcher;
 mod messages;

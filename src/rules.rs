@@ -202,10 +202,14 @@ pub struct PathsSpec {
 }
 
 /// Allowlist data: a match is dropped when its secret or its line matches, or its secret holds a
-/// stopword.
+/// stopword. The config's `allow` and a rule's `allow` are this one type; `paths` belongs to the
+/// config (a rule narrows where it applies with `paths.exclude`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllowSpec {
+    /// Path globs never scanned (the config's `allow` only).
+    #[serde(default)]
+    pub paths: Vec<String>,
     #[serde(default)]
     pub secrets: Vec<String>,
     #[serde(default)]
@@ -603,7 +607,14 @@ impl Rule {
         };
         Ok(Rule {
             body,
-            allow: Allow::compile(&spec.allow, &what)?,
+            allow: {
+                if !spec.allow.paths.is_empty() {
+                    anyhow::bail!(
+                        "{what}: allow.paths is the config's; a rule excludes paths with paths.exclude"
+                    );
+                }
+                Allow::compile(&spec.allow, &what)?
+            },
             paths: PathFilter::compile(&spec.paths, &what)?,
             pack: pack.to_string(),
             kind,

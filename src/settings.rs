@@ -205,7 +205,7 @@ pub fn compile(
     let config = &rules.config;
     let match_opts = MatchOptions {
         ctx,
-        allow: Allow::compile(&config.allow.spec(), &what)?,
+        allow: Allow::compile(&config.allow, &what)?,
         inline_allow,
     };
     let path_filter = PathFilter::compile(

@@ -95,7 +95,7 @@ fn collect_with(
             total
         }
     };
-    outcome.stats.rules_disabled = rules.disabled;
+    outcome.stats.counts.rules_disabled = rules.disabled;
     drop_custom_examples(&mut outcome.findings, rules);
     Ok(outcome)
 }
@@ -235,7 +235,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         }
         let (kept, n) = base.filter(findings);
         findings = kept;
-        stats.baselined = n;
+        stats.counts.baselined = n;
     }
 
     if let Some(head) = &s.head_side {
@@ -277,7 +277,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     }
 
     let failing = findings.iter().filter(|f| f.severity >= s.fail_on).count();
-    stats.below_threshold = findings.len() - failing;
+    stats.counts.below_threshold = findings.len() - failing;
     let git_errors = stats.git_errors;
     let mut stages = std::mem::take(&mut stats.stages);
     let report = Report {

@@ -21,16 +21,20 @@ mod group;
 
 pub use group::group;
 
-/// Counters shown in the summary line and the JSON summary.
-#[derive(Debug, Clone, Default)]
-pub struct Stats {
+/// The counters a report shows: the JSON summary serialises this type (its schema documents
+/// each field) and the text summary words it (`Counts::worded`), so both say the same.
+#[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
+pub struct Counts {
     pub files: usize,
     pub bytes: u64,
-    /// Binary files, searched only for provider key layouts in their printable runs.
+    pub commits: usize,
+    /// Binary files (a NUL byte in the first 8 KiB): searched only for provider key layouts in
+    /// their printable runs.
     pub binary: usize,
-    /// Files that a decode limit cut (an archive over budget, nesting past the depth limit).
-    pub not_fully_decoded: usize,
     pub skipped_large: usize,
+    /// Files a decode limit cut (an archive past its budget, repeating or overlapping members,
+    /// encodings nested past the depth limit); each is named in a warning.
+    pub not_fully_decoded: usize,
     pub unreadable: usize,
     /// Matches an inline marker or the config's allowlist suppressed.
     pub suppressed: usize,
@@ -42,7 +46,54 @@ pub struct Stats {
     pub rules_disabled: usize,
     pub baselined: usize,
     pub below_threshold: usize,
-    pub commits: usize,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.commits += o.commits;
+        self.binary += o.binary;
+        self.skipped_large += o.skipped_large;
+        self.not_fully_decoded += o.not_fully_decoded;
+        self.unreadable += o.unreadable;
+        self.suppressed += o.suppressed;
+        self.suppressed_inline += o.suppressed_inline;
+        self.suppressed_config += o.suppressed_config;
+        self.excluded_paths += o.excluded_paths;
+    }
+
+    /// The text summary's words for the counters (files and bytes always, the others when not
+    /// zero); `bytes` is how to show a byte count.
+    pub fn worded(&self, bytes: impl Fn(u64) -> String) -> Vec<String> {
+        let mut parts = vec![format!("{} file(s)", self.files), bytes(self.bytes)];
+        let mut some = |n: usize, words: &str| {
+            if n > 0 {
+                parts.push(format!("{n} {words}"));
+            }
+        };
+        some(self.commits, "commit(s)");
+        some(
+            self.binary,
+            "binary (searched for provider key layouts only)",
+        );
+        some(self.skipped_large, "skipped as too large");
+        some(
+            self.not_fully_decoded,
+            "not decoded in full (archive or nesting limits)",
+        );
+        some(self.unreadable, "unreadable");
+        some(self.suppressed, "suppressed inline or by config");
+        some(self.baselined, "in baseline");
+        some(self.below_threshold, "below --fail-on");
+        parts
+    }
+}
+
+/// What a scan counted: the report's `Counts`, and what only `--stats` and the exit code use.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub counts: Counts,
     /// Git blobs built from the bytes of their delta base, read before them (`--stats`).
     pub built_from_base: usize,
     /// Git objects that were missing or corrupt; a scan with any is never a clean exit 0.
@@ -54,18 +105,8 @@ pub struct Stats {
 
 impl Stats {
     pub fn add(&mut self, other: &Stats) {
-        self.files += other.files;
-        self.bytes += other.bytes;
-        self.binary += other.binary;
-        self.not_fully_decoded += other.not_fully_decoded;
-        self.skipped_large += other.skipped_large;
-        self.unreadable += other.unreadable;
-        self.suppressed += other.suppressed;
-        self.suppressed_inline += other.suppressed_inline;
-        self.suppressed_config += other.suppressed_config;
-        self.excluded_paths += other.excluded_paths;
+        self.counts.add(&other.counts);
         self.git_errors += other.git_errors;
-        self.commits += other.commits;
         self.built_from_base += other.built_from_base;
         self.stages.extend(other.stages.iter().cloned());
     }
@@ -126,7 +167,7 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
                 };
                 let read = source.read_after(reader, item, memos);
                 let out = scan_item(read, matcher, opts, memos);
-                progress.tick(out.1.bytes);
+                progress.tick(out.1.counts.bytes);
                 out
             },
         )
@@ -145,7 +186,7 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         detail: format!(
             "{} item(s), {:.1} MiB, {} candidate finding(s){}",
             source.items().len(),
-            stats.bytes as f64 / 1048576.0,
+            stats.counts.bytes as f64 / 1048576.0,
             found.len(),
             match stats.built_from_base {
                 0 => String::new(),
@@ -163,8 +204,8 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         time: settle_start.elapsed(),
         detail: String::new(),
     });
-    stats.commits = source.commits();
-    stats.excluded_paths = source.excluded();
+    stats.counts.commits = source.commits();
+    stats.counts.excluded_paths = source.excluded();
     let findings = group(settled);
     stats.elapsed = started.elapsed();
     Ok(Outcome {
@@ -246,15 +287,15 @@ pub(crate) fn scan_item(
             match skip {
                 Skip::NotRegular => {}
                 Skip::TooLarge(msg) => {
-                    stats.skipped_large = 1;
+                    stats.counts.skipped_large = 1;
                     messages::note(msg);
                 }
                 Skip::Unreadable(msg) => {
-                    stats.unreadable = 1;
+                    stats.counts.unreadable = 1;
                     messages::warn(msg);
                 }
                 Skip::Corrupt(msg) => {
-                    stats.unreadable = 1;
+                    stats.counts.unreadable = 1;
                     stats.git_errors = 1;
                     messages::warn(msg);
                 }
@@ -273,8 +314,8 @@ pub(crate) fn scan_item(
         None => Vec::new(),
     };
     if content {
-        stats.files = 1;
-        stats.bytes = chunk.bytes.len() as u64;
+        stats.counts.files = 1;
+        stats.counts.bytes = chunk.bytes.len() as u64;
         // How this revision differs from an earlier one: the decoders and the matcher both
         // reuse what lies outside the change. A blob built from its delta base knows exactly
         // (the base may be another file); otherwise it is compared with the thread's previous
@@ -296,14 +337,14 @@ pub(crate) fn scan_item(
             change.as_ref().map(|c| (memo.decoded(), c)),
         );
         if let Some(cut) = cut {
-            stats.not_fully_decoded = 1;
+            stats.counts.not_fully_decoded = 1;
             messages::note(format!("{path}: not decoded in full: {cut}"));
         }
         for c in chunks {
             if is_binary(&c.bytes) {
                 // A NUL byte must not hide a key: the printable runs are searched for the
                 // provider layouts that stand on their own.
-                stats.binary = 1;
+                stats.counts.binary = 1;
                 let c = crate::chunk::Chunk {
                     bytes: printable(c.bytes),
                     ..c
@@ -321,12 +362,13 @@ pub(crate) fn scan_item(
             };
             for m in &matches {
                 match m.suppressed {
-                    Some(Suppression::Inline) => stats.suppressed_inline += 1,
-                    Some(Suppression::Config) => stats.suppressed_config += 1,
+                    Some(Suppression::Inline) => stats.counts.suppressed_inline += 1,
+                    Some(Suppression::Config) => stats.counts.suppressed_config += 1,
                     None => {}
                 }
             }
-            stats.suppressed = stats.suppressed_inline + stats.suppressed_config;
+            stats.counts.suppressed =
+                stats.counts.suppressed_inline + stats.counts.suppressed_config;
             found.extend(findings::build(matcher, &c, &matches, opts.line_hashes));
             if top {
                 memo.remember(

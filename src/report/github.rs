@@ -86,7 +86,7 @@ impl Reporter for Summary {
             writeln!(
                 out,
                 "No secrets found ({} file(s) scanned).",
-                report.stats.files
+                report.stats.counts.files
             )?;
             return Ok(());
         }

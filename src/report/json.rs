@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{Report, Reporter};
 use crate::finding::{Finding, HistoryInfo, Location};
+use crate::pipeline::Counts;
 use crate::severity::Severity;
 
 /// The whole report: the reporter serialises exactly this type, and the committed schema is
@@ -91,31 +92,12 @@ pub struct JsonLocation {
     pub decoded: Vec<String>,
 }
 
-/// Counters.
+/// Counters: findings, then `pipeline::Counts`, then the time taken.
 #[derive(Serialize, JsonSchema)]
 pub struct JsonSummary {
     pub findings: usize,
-    pub files: usize,
-    pub bytes: u64,
-    pub commits: usize,
-    /// Binary files (a NUL byte in the first 8 KiB): searched only for provider key layouts in
-    /// their printable runs.
-    pub binary: usize,
-    pub skipped_large: usize,
-    /// Files a decode limit cut (an archive past its budget, repeating or overlapping members,
-    /// encodings nested past the depth limit); each is named in a warning.
-    pub not_fully_decoded: usize,
-    pub unreadable: usize,
-    /// Matches an inline marker or the config's allowlist suppressed.
-    pub suppressed: usize,
-    pub suppressed_inline: usize,
-    pub suppressed_config: usize,
-    /// Files (or blobs) the config's `allow.paths` kept out of the scan.
-    pub excluded_paths: usize,
-    /// Built-in rules the config switched off.
-    pub rules_disabled: usize,
-    pub baselined: usize,
-    pub below_threshold: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
     pub elapsed_ms: u64,
 }
 
@@ -164,24 +146,10 @@ impl JsonFinding {
 }
 
 fn summary(report: &Report) -> JsonSummary {
-    let s = &report.stats;
     JsonSummary {
         findings: report.findings.len(),
-        files: s.files,
-        bytes: s.bytes,
-        commits: s.commits,
-        binary: s.binary,
-        skipped_large: s.skipped_large,
-        not_fully_decoded: s.not_fully_decoded,
-        unreadable: s.unreadable,
-        suppressed: s.suppressed,
-        suppressed_inline: s.suppressed_inline,
-        suppressed_config: s.suppressed_config,
-        excluded_paths: s.excluded_paths,
-        rules_disabled: s.rules_disabled,
-        baselined: s.baselined,
-        below_threshold: s.below_threshold,
-        elapsed_ms: s.elapsed.as_millis() as u64,
+        counts: report.stats.counts.clone(),
+        elapsed_ms: report.stats.elapsed.as_millis() as u64,
     }
 }
 

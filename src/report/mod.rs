@@ -158,7 +158,7 @@ impl<'a> Report<'a> {
 
     /// What the config and markers kept out of the report, for audits (`None` when nothing).
     pub fn suppression_summary(&self) -> Option<String> {
-        let s = &self.stats;
+        let s = &self.stats.counts;
         let mut parts = Vec::new();
         if s.suppressed_inline > 0 {
             parts.push(format!("{} by inline markers", s.suppressed_inline));

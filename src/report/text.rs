@@ -101,41 +101,8 @@ impl Reporter for Text {
             writeln!(out)?;
         }
         let s = &report.stats;
-        let mut parts = vec![
-            format!("{} finding(s)", report.findings.len()),
-            format!("{} file(s)", s.files),
-            human_bytes(s.bytes),
-        ];
-        if s.commits > 0 {
-            parts.push(format!("{} commit(s)", s.commits));
-        }
-        if s.binary > 0 {
-            parts.push(format!(
-                "{} binary (searched for provider key layouts only)",
-                s.binary
-            ));
-        }
-        if s.skipped_large > 0 {
-            parts.push(format!("{} skipped as too large", s.skipped_large));
-        }
-        if s.not_fully_decoded > 0 {
-            parts.push(format!(
-                "{} not decoded in full (archive or nesting limits)",
-                s.not_fully_decoded
-            ));
-        }
-        if s.unreadable > 0 {
-            parts.push(format!("{} unreadable", s.unreadable));
-        }
-        if s.suppressed > 0 {
-            parts.push(format!("{} suppressed inline or by config", s.suppressed));
-        }
-        if s.baselined > 0 {
-            parts.push(format!("{} in baseline", s.baselined));
-        }
-        if s.below_threshold > 0 {
-            parts.push(format!("{} below --fail-on", s.below_threshold));
-        }
+        let mut parts = vec![format!("{} finding(s)", report.findings.len())];
+        parts.extend(s.counts.worded(human_bytes));
         parts.push(format!("{} ms", s.elapsed.as_millis()));
         writeln!(out, "keywarden: {}", parts.join(", "))?;
         let plan = report.purge_plan();

@@ -103,7 +103,7 @@ fn ask(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Verdict {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        let headers = aws::sign(job.host, key_id, &job.secret, &aws::amz_date(now));
+        let headers = aws::sign(job.host, key_id, &job.secret, &crate::civil::amz_date(now));
         (headers, Some(aws::BODY))
     } else {
         (Vec::new(), None)

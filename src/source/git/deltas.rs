@@ -334,25 +334,10 @@ fn delta_of<'s>(
 /// A delta's base size and result size.
 fn sizes(delta: &[u8]) -> Option<(u64, u64)> {
     let mut at = 0;
-    Some((varint(delta, &mut at)?, varint(delta, &mut at)?))
-}
-
-/// A little-endian base-128 number at `*at`.
-fn varint(data: &[u8], at: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    let mut shift = 0;
-    loop {
-        let b = *data.get(*at)?;
-        *at += 1;
-        value |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Some(value);
-        }
-        shift += 7;
-        if shift > 63 {
-            return None;
-        }
-    }
+    Some((
+        crate::leb128::get(delta, &mut at)?,
+        crate::leb128::get(delta, &mut at)?,
+    ))
 }
 
 enum Applied {
@@ -367,8 +352,8 @@ enum Applied {
 /// continues the last in both). `None` on any inconsistency.
 fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
     let mut at = 0;
-    let base_size = varint(delta, &mut at)?;
-    let result_size = varint(delta, &mut at)?;
+    let base_size = crate::leb128::get(delta, &mut at)?;
+    let result_size = crate::leb128::get(delta, &mut at)?;
     if base_size != base.len() as u64 {
         return None;
     }

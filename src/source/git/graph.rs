@@ -40,26 +40,9 @@ pub(super) struct Trees {
     count: usize,
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u32) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn get_varint(data: &[u8], at: &mut usize) -> u32 {
-    let mut v = 0u32;
-    let mut shift = 0;
-    while let Some(&b) = data.get(*at) {
-        *at += 1;
-        v |= u32::from(b & 0x7F) << shift;
-        if b < 0x80 || shift >= 28 {
-            break;
-        }
-        shift += 7;
-    }
-    v
+/// An id the store wrote with `leb128::put` (always well formed).
+fn get_id(data: &[u8], at: &mut usize) -> u32 {
+    crate::leb128::get(data, at).unwrap_or(0) as u32
 }
 
 impl Trees {
@@ -87,14 +70,14 @@ impl Trees {
             return;
         }
         self.spans[i] = self.packed.len() as u64;
-        put_varint(&mut self.packed, trees.len() as u32);
-        put_varint(&mut self.packed, blobs.len() as u32);
+        crate::leb128::put(&mut self.packed, trees.len() as u64);
+        crate::leb128::put(&mut self.packed, blobs.len() as u64);
         for list in [trees, blobs] {
             let mut sorted = list.to_vec();
             sorted.sort_unstable();
             let mut prev = 0u32;
             for x in sorted {
-                put_varint(&mut self.packed, x - prev);
+                crate::leb128::put(&mut self.packed, u64::from(x - prev));
                 prev = x;
             }
         }
@@ -111,16 +94,16 @@ impl Trees {
             return false;
         }
         let mut at = start as usize;
-        let trees = get_varint(&self.packed, &mut at);
-        let blobs = get_varint(&self.packed, &mut at);
+        let trees = get_id(&self.packed, &mut at);
+        let blobs = get_id(&self.packed, &mut at);
         let mut prev = 0u32;
         for _ in 0..trees {
-            prev = prev.wrapping_add(get_varint(&self.packed, &mut at));
+            prev = prev.wrapping_add(get_id(&self.packed, &mut at));
             tree(prev);
         }
         prev = 0;
         for _ in 0..blobs {
-            prev = prev.wrapping_add(get_varint(&self.packed, &mut at));
+            prev = prev.wrapping_add(get_id(&self.packed, &mut at));
             blob(prev);
         }
         true

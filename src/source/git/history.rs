@@ -303,7 +303,7 @@ fn ref_rank(name: &str) -> u8 {
 }
 
 fn iso_date(secs: i64) -> String {
-    let s = crate::validate::format_unix(secs);
+    let s = crate::civil::format_unix(secs);
     format!("{}T{}Z", &s[..10], &s[11..19])
 }
 
