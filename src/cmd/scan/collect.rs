@@ -1,0 +1,137 @@
+//! Collect: the source the mode names, through the pipeline, to grouped findings before any
+//! filter. A range scan runs the range's own settings through here too (`collect_with`), to see
+//! what they would hide.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::decode::Limits;
+use crate::finding::Finding;
+use crate::matcher::{MatchOptions, Matcher};
+use crate::messages;
+use crate::pipeline::{self, Outcome};
+use crate::report::Format;
+use crate::rules::PathFilter;
+use crate::settings::{Rules, Settings};
+use crate::source::worktree::Worktree;
+use crate::source::{ScanMode, Source, Stage, git};
+
+/// Scan as the settings say: grouped findings before baseline and threshold filtering.
+pub fn collect(s: &Settings) -> Result<Outcome> {
+    collect_with(s, &s.rules, &s.match_opts, &s.path_filter)
+}
+
+/// Scan with the given rules, allowlist and path filter (a range scan runs the range's own
+/// settings through here too, to see what they would hide).
+pub fn collect_with(
+    s: &Settings,
+    rules: &Rules,
+    match_opts: &MatchOptions,
+    path_filter: &PathFilter,
+) -> Result<Outcome> {
+    let set = &rules.rules;
+    let matcher = Matcher::new(set, match_opts)?;
+    let opts = pipeline::Options {
+        line_hashes: s.format == Format::Sarif || s.reports.iter().any(|r| r.0 == Format::Sarif),
+        progress: s.progress,
+        decode: Limits::default(),
+    };
+    let admit = |p: &str| path_filter.admits(p);
+    let class = |p: &str| set.path_class(p);
+    let judge = git::PathJudge {
+        admit: &admit,
+        class: &class,
+    };
+    let repo = &s.paths[0];
+    let max = s.walk.max_file_size;
+    let mut outcome = match &s.mode {
+        ScanMode::Tree => {
+            let t = Instant::now();
+            let (source, warnings) =
+                Worktree::new(&s.paths, &s.walk, set, &s.root, |t| admit(&t.display));
+            for w in warnings {
+                messages::warn(w);
+            }
+            let listed = stage("list: walk files", t, source.targets().len(), "file(s)");
+            with_stage(listed, pipeline::run(&source, &matcher, &opts)?)
+        }
+        ScanMode::Staged => {
+            let t = Instant::now();
+            let source = git::Staged::open(repo, max, admit)?;
+            let listed = stage(
+                "list: index against HEAD",
+                t,
+                source.items().len(),
+                "changed file(s)",
+            );
+            with_stage(listed, pipeline::run(&source, &matcher, &opts)?)
+        }
+        ScanMode::History { all_objects } => pipeline::run(
+            &git::history(repo, *all_objects, max, judge)?,
+            &matcher,
+            &opts,
+        )?,
+        ScanMode::Range { base, head } => {
+            pipeline::run(&git::range(repo, base, head, max, judge)?, &matcher, &opts)?
+        }
+        ScanMode::PrePush(pushes) => {
+            let mut total = Outcome::default();
+            for source in git::pre_push(repo, pushes, max, judge)? {
+                let o = pipeline::run(&source, &matcher, &opts)?;
+                total.stats.add(&o.stats);
+                total.stats.elapsed += o.stats.elapsed;
+                total.findings.extend(o.findings);
+                total.inline_allowed.extend(o.inline_allowed);
+            }
+            total.findings = pipeline::group(total.findings);
+            total.inline_allowed = pipeline::group(total.inline_allowed);
+            total
+        }
+    };
+    outcome.stats.counts.rules_disabled = rules.disabled;
+    drop_custom_examples(&mut outcome.findings, rules);
+    Ok(outcome)
+}
+
+pub fn stage(name: &'static str, since: Instant, n: usize, what: &str) -> Stage {
+    Stage {
+        name,
+        time: since.elapsed(),
+        detail: format!("{n} {what}"),
+    }
+}
+
+fn with_stage(first: Stage, mut o: Outcome) -> Outcome {
+    o.stats.stages.insert(0, first);
+    o
+}
+
+/// The config file is scanned like any other file, except the examples of its custom rules,
+/// which the rule self-test already proves are fakes in the rule's shape.
+fn drop_custom_examples(findings: &mut Vec<Finding>, rules: &Rules) {
+    let Some(name) = &rules.config_file_name else {
+        return;
+    };
+    let examples: Vec<&String> = rules
+        .config
+        .rules
+        .iter()
+        .flat_map(|r| r.examples.iter().chain(&r.negative_examples))
+        .collect();
+    if examples.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        let Some(secret) = &f.secret else { continue };
+        let is_example = examples.iter().any(|e| e.contains(secret.expose()));
+        if is_example {
+            f.locations.retain(|l| {
+                std::path::Path::new(&l.path)
+                    .file_name()
+                    .is_none_or(|n| n.to_string_lossy() != *name)
+            });
+        }
+    }
+    findings.retain(|f| !f.locations.is_empty());
+}
