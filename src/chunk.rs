@@ -25,6 +25,42 @@ pub enum Provenance {
     },
 }
 
+/// Provenance of a secret found in committed history, a fact a history source hands
+/// back (`source::Facts::history`); the pipeline attaches it to the finding after grouping and
+/// the JSON report writes it as is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
+pub struct HistoryInfo {
+    /// The commit that introduced the secret: it holds it and none of its parents does. Where
+    /// several did (two branches added the same key), the earliest by author time.
+    pub commit: String,
+    /// The other commits that introduced it independently.
+    pub introduced_in: Vec<String>,
+    pub author: String,
+    /// ISO 8601, UTC.
+    pub date: String,
+    /// How many commits' trees hold the blob.
+    pub commits: usize,
+    /// Whether HEAD's tree still holds it.
+    pub in_head: bool,
+    /// Refs from which the first commit is reachable.
+    pub refs: Vec<String>,
+    /// The blob id the secret was found in.
+    pub blob: String,
+}
+
+/// What a source knows about a file besides its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct FileMeta {
+    /// Path relative to the repository root (or scan root), `/`-separated.
+    pub rel: String,
+    /// Tracked by git (worktree), added by the index (staged), or committed (history).
+    pub tracked: bool,
+    /// Whether a walk that honours ignore files reached it.
+    pub not_ignored: bool,
+    /// Unix mode bits, for files on disk.
+    pub mode: Option<u32>,
+}
+
 /// Where a secret was found, as the rotation checklist and reports see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {

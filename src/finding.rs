@@ -1,31 +1,10 @@
 //! `Finding`: what a rule found and every place it was found (`Location`s, each with the
 //! chunk's provenance), and where it entered history (`HistoryInfo`).
 
+pub use crate::chunk::HistoryInfo;
 use crate::chunk::{Place, Provenance};
 use crate::redact::Secret;
 use crate::severity::Severity;
-
-/// Provenance of a secret found in committed history, attached after grouping. The JSON report
-/// writes it as is.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
-pub struct HistoryInfo {
-    /// The commit that introduced the secret: it holds it and none of its parents does. Where
-    /// several did (two branches added the same key), the earliest by author time.
-    pub commit: String,
-    /// The other commits that introduced it independently.
-    pub introduced_in: Vec<String>,
-    pub author: String,
-    /// ISO 8601, UTC.
-    pub date: String,
-    /// How many commits' trees hold the blob.
-    pub commits: usize,
-    /// Whether HEAD's tree still holds it.
-    pub in_head: bool,
-    /// Refs from which the first commit is reachable.
-    pub refs: Vec<String>,
-    /// The blob id the secret was found in.
-    pub blob: String,
-}
 
 /// One place a secret was found.
 #[derive(Debug, Clone, PartialEq, Eq)]

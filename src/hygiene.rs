@@ -69,18 +69,7 @@ fn var_names(data: &[u8]) -> String {
 /// The `.gitignore` lines that cover env files but keep the example.
 pub const GITIGNORE_LINES: &[&str] = &[".env", ".env.*", "!.env.example"];
 
-/// What a source knows about a file besides its bytes.
-#[derive(Debug, Clone, Default)]
-pub struct FileMeta {
-    /// Path relative to the repository root (or scan root), `/`-separated.
-    pub rel: String,
-    /// Tracked by git (worktree), added by the index (staged), or committed (history).
-    pub tracked: bool,
-    /// Whether a walk that honours ignore files reached it.
-    pub not_ignored: bool,
-    /// Unix mode bits, for files on disk.
-    pub mode: Option<u32>,
-}
+pub use crate::chunk::FileMeta;
 
 /// Apply every file rule to one file: `display` is what reports show, `data` its bytes.
 pub fn check_file(

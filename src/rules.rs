@@ -757,6 +757,16 @@ impl RuleSet {
         seen
     }
 
+    /// Whether any file rule (the hygiene checks) is on.
+    pub fn has_file_rules(&self) -> bool {
+        self.rules.iter().any(|r| r.file_check().is_some())
+    }
+
+    /// Whether a file rule is about `path` (a name or a relative path).
+    pub fn file_rule_about(&self, path: &str) -> bool {
+        self.rules.iter().any(|r| r.file_matches(path))
+    }
+
     /// Which rules can speak at `path`, as a number: two paths of one class are judged alike
     /// (every content rule's path filter and every file rule's globs say the same of both), so
     /// a blob matched at one needs no second match at the other.

@@ -34,7 +34,16 @@ pub fn run(args: &FixArgs) -> Result<i32> {
         max_file_size: 1 << 20,
     };
     let repo_root = crate::fsutil::repo_root(root);
-    let (source, _) = Worktree::new(&[root.to_path_buf()], &walk, rules, &repo_root, |_| true);
+    let about = |p: &str| rules.file_rule_about(p);
+    let (source, _) = Worktree::new(
+        &[root.to_path_buf()],
+        &walk,
+        rules
+            .has_file_rules()
+            .then_some(&about as &dyn Fn(&str) -> bool),
+        &repo_root,
+        |_| true,
+    );
     let findings: Vec<_> = source
         .targets()
         .iter()

@@ -1,6 +1,7 @@
 //! The scan pipeline: one parallel loop for every source. Per item: read (source) → decode
 //! (bounded codecs) → match (content rules) and judge (file rules) → keep the most specific
-//! finding at each place. Then, once: settle (source: base versions, commit provenance) →
+//! finding at each place. Then, once: settle (`settle.rs`, with the source's `Facts`: other
+//! paths, base versions, commit provenance) →
 //! group (one finding per secret, every location). Counters and messages live here, so a
 //! source never prints and never counts.
 
@@ -18,6 +19,7 @@ use crate::source::{Earlier, Read, Skip, Source, Stage};
 
 mod findings;
 mod group;
+mod settle;
 
 pub use group::group;
 
@@ -195,8 +197,7 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
         ),
     });
     let settle_start = Instant::now();
-    let (allowed, settled): (Vec<Finding>, Vec<Finding>) = source
-        .settle(found)?
+    let (allowed, settled): (Vec<Finding>, Vec<Finding>) = settle::settle(found, source.facts())
         .into_iter()
         .partition(|f| f.inline_allowed);
     stats.stages.push(Stage {

@@ -1,15 +1,14 @@
 //! Sources only list and read. A source lists its items up front (cheap: paths, blob ids) and
 //! reads one item into a `Chunk` on demand, from any thread; the pipeline owns the parallel
-//! loop, the counters and the messages. After matching, `settle` lets a source do what only it
-//! can: drop a secret the base version already had, attach commit provenance.
+//! loop, the counters and the messages. After matching, a source answers questions about where
+//! content stands (`Facts`: other paths of a blob, what the base held, commit provenance); the
+//! pipeline settles findings with those answers. A source never sees a finding.
 
 use std::time::Duration;
 
-use anyhow::Result;
+use gix::ObjectId;
 
-use crate::chunk::{Change, Chunk};
-use crate::finding::Finding;
-use crate::hygiene::FileMeta;
+use crate::chunk::{Change, Chunk, FileMeta, HistoryInfo};
 
 pub mod git;
 pub mod worktree;
@@ -87,6 +86,43 @@ pub enum Skip {
     Corrupt(String),
 }
 
+/// Facts a source knows about where matched content stands, asked once after matching.
+pub trait Facts: Sync {
+    /// The other paths that the content of `blob`, matched at `path`, also stands at (a copy,
+    /// a rename, a moved directory): every one is a place to report it. `path` may name a
+    /// member inside the blob (`dir/a.zip!key.txt`); the answers name the same member.
+    fn also_at(&self, _blob: ObjectId, _path: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether the base's version of `path` already held `secret`: then it is not new there.
+    fn base_had(&self, _path: &str, _secret: &str) -> bool {
+        false
+    }
+
+    /// True when findings come with commit provenance (`history`).
+    fn has_history(&self) -> bool {
+        false
+    }
+
+    /// The index of the oldest commit that holds `blob` (the order findings of one secret are
+    /// reported in); `usize::MAX` when unknown.
+    fn first_commit(&self, _blob: ObjectId) -> usize {
+        usize::MAX
+    }
+
+    /// For each group of blobs (the blobs one secret was found in, oldest first), where it
+    /// entered history.
+    fn history(&self, groups: &[Vec<ObjectId>]) -> Vec<HistoryInfo> {
+        vec![HistoryInfo::default(); groups.len()]
+    }
+}
+
+/// A source that knows nothing more than its chunks say.
+pub struct NoFacts;
+
+impl Facts for NoFacts {}
+
 /// A list of things to scan and a way to read each.
 pub trait Source: Sync {
     type Item: Sync;
@@ -107,9 +143,9 @@ pub trait Source: Sync {
         self.read(reader, item)
     }
 
-    /// After matching, before grouping: what only the source knows how to judge.
-    fn settle(&self, found: Vec<Finding>) -> Result<Vec<Finding>> {
-        Ok(found)
+    /// What only the source knows about where matched content stands.
+    fn facts(&self) -> &dyn Facts {
+        &NoFacts
     }
 
     /// Items the path filter kept out (for the summary).

@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 use ignore::WalkBuilder;
 
 use super::{Read, Skip, Source};
+use crate::chunk::FileMeta;
 use crate::chunk::{Chunk, Provenance};
-use crate::hygiene::FileMeta;
-use crate::rules::RuleSet;
 
 /// How the walk behaves; resolved from flags and config.
 #[derive(Debug, Clone)]
@@ -42,13 +41,14 @@ pub struct Worktree {
 }
 
 impl Worktree {
-    /// Walk `roots`, keep the paths `admit` accepts, and attach file facts for the file rules
-    /// of `rules`; `root` is the repository root (or scanned directory). Returns the walk's
-    /// warnings too.
+    /// Walk `roots`, keep the paths `admit` accepts, and attach file facts to the files a file
+    /// rule is about (`file_rule_about`, given a name or a path; `None` when no file rule is
+    /// on); `root` is the repository root (or scanned directory). Returns the walk's warnings
+    /// too.
     pub fn new(
         roots: &[PathBuf],
         opts: &WalkOptions,
-        rules: &RuleSet,
+        file_rule_about: Option<&dyn Fn(&str) -> bool>,
         root: &Path,
         admit: impl Fn(&Target) -> bool,
     ) -> (Worktree, Vec<String>) {
@@ -59,7 +59,9 @@ impl Worktree {
         let walked = targets.len();
         targets.retain(|t| admit(t));
         let excluded = walked - targets.len();
-        attach_file_meta(rules, &mut targets, root);
+        if let Some(about) = file_rule_about {
+            attach_file_meta(about, &mut targets, root);
+        }
         (
             Worktree {
                 targets,
@@ -207,11 +209,7 @@ fn add_tracked(roots: &[PathBuf], root: &Path, targets: &mut Vec<Target>) {
 /// File facts for the walked files a file rule is about, plus secret-bearing files an ignore
 /// rule hid in the same directories. The repository and its index are opened only when some
 /// file name is a candidate, which most scans never have.
-fn attach_file_meta(rules: &RuleSet, targets: &mut Vec<Target>, root: &Path) {
-    if !rules.rules.iter().any(|r| r.file_check().is_some()) {
-        return;
-    }
-    let interesting = |rel: &str| rules.rules.iter().any(|r| r.file_matches(rel));
+fn attach_file_meta(interesting: &dyn Fn(&str) -> bool, targets: &mut Vec<Target>, root: &Path) {
     let name_of = |p: &Path| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())

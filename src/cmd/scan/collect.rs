@@ -48,8 +48,15 @@ pub fn collect_with(
     let mut outcome = match &s.mode {
         ScanMode::Tree => {
             let t = Instant::now();
-            let (source, warnings) =
-                Worktree::new(&s.paths, &s.walk, set, &s.root, |t| admit(&t.display));
+            let about = |p: &str| set.file_rule_about(p);
+            let (source, warnings) = Worktree::new(
+                &s.paths,
+                &s.walk,
+                set.has_file_rules()
+                    .then_some(&about as &dyn Fn(&str) -> bool),
+                &s.root,
+                |t| admit(&t.display),
+            );
             for w in warnings {
                 messages::warn(w);
             }

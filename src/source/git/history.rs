@@ -1,12 +1,13 @@
 //! `--history`, and the blob listing every commit-walking source shares: each unique blob is
-//! read once; after matching, provenance is attached to each secret.
+//! read once; after matching, it answers where content stands and where it entered history
+//! (`Facts`).
 
 use super::deltas::{Blob, Packed, Packs, ROOT, read_packed};
 use super::graph::*;
 use super::*;
 use crate::chunk::Change;
-use crate::finding::{HistoryInfo, Location};
-use crate::source::{Earlier, PathJudge, Revision, Stage};
+use crate::chunk::HistoryInfo;
+use crate::source::{Earlier, Facts, PathJudge, Revision, Stage};
 use rayon::slice::ParallelSliceMut;
 
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
@@ -139,32 +140,6 @@ impl Blobs {
                 .map_or("", |(_, p)| p.as_str()),
         }
     }
-
-    /// Each location found at a path that other paths of the same class share, repeated there.
-    fn fan_out(&self, found: &mut [Finding]) {
-        if self.fan.is_empty() {
-            return;
-        }
-        for f in found {
-            let Some(pairs) = f.primary().provenance.blob().and_then(|b| self.fan.get(&b)) else {
-                continue;
-            };
-            let mut more = Vec::new();
-            for loc in &f.locations {
-                for (scanned, other) in pairs {
-                    // An archive member's path is the blob's path, `!`, the member's.
-                    if let Some(rest) = loc.path.strip_prefix(scanned.as_str())
-                        && (rest.is_empty() || rest.starts_with('!'))
-                    {
-                        let mut l = loc.clone();
-                        l.path = format!("{other}{rest}");
-                        more.push(l);
-                    }
-                }
-            }
-            f.locations.extend(more);
-        }
-    }
 }
 
 /// One thread's reading state.
@@ -251,25 +226,8 @@ impl Source for Blobs {
         read
     }
 
-    fn settle(&self, mut found: Vec<Finding>) -> Result<Vec<Finding>> {
-        self.fan_out(&mut found);
-        if !self.base_paths.is_empty() {
-            // A secret the base already had at the same path is not new there.
-            let repo = self.full.to_thread_local();
-            found.retain_mut(|f| {
-                let Some(secret) = &f.secret else {
-                    return true;
-                };
-                f.locations.retain(|l| {
-                    self.base_paths.get(&l.path).is_none_or(|old| {
-                        !old.iter()
-                            .any(|id| blob_holds(&repo, *id, secret.expose(), self.max_file_size))
-                    })
-                });
-                !f.locations.is_empty()
-            });
-        }
-        Ok(attach_provenance(&self.graph, found, &self.refs, self.head))
+    fn facts(&self) -> &dyn Facts {
+        self
     }
 
     fn commits(&self) -> usize {
@@ -307,110 +265,117 @@ fn iso_date(secs: i64) -> String {
     format!("{}T{}Z", &s[..10], &s[11..19])
 }
 
-/// One finding per (rule, secret): the occurrence in the oldest commit first, then the first
-/// occurrence at every other path, with how many commits hold it, whether HEAD does, and which
-/// refs reach it.
-fn attach_provenance(
-    graph: &Graph,
-    found: Vec<Finding>,
-    refs: &[(String, ObjectId)],
-    head: Option<ObjectId>,
-) -> Vec<Finding> {
-    if found.is_empty() {
-        return Vec::new();
-    }
-    let mut groups: HashMap<(String, String), Vec<Finding>> = HashMap::new();
-    for f in found {
-        groups
-            .entry((f.rule_id.clone(), f.fingerprint.clone()))
-            .or_default()
-            .push(f);
-    }
-    let blob_of = |f: &Finding| f.primary().provenance.blob();
-    let targets: HashMap<ObjectId, usize> = {
-        let mut ids: Vec<ObjectId> = groups.values().flatten().filter_map(blob_of).collect();
-        ids.sort();
-        ids.dedup();
-        ids.into_iter().enumerate().map(|(i, b)| (b, i)).collect()
-    };
-    let commit_bits = graph.commit_bits(&targets);
-    let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
-    let head_idx = head.and_then(|h| graph.index.get(&h).copied());
-    let children = graph.children();
-    let mut out = Vec::new();
-    for (_, mut members) in groups {
-        members.sort_by_key(|f| {
-            let first_commit = blob_of(f)
-                .and_then(|b| graph.blobs.get(&b))
-                .map(|(ci, _)| *ci)
-                .unwrap_or(usize::MAX);
-            (first_commit, f.primary().path.clone(), f.primary().line)
-        });
-        let blob_idx: Vec<usize> = members
-            .iter()
-            .filter_map(|f| blob_of(f).and_then(|b| targets.get(&b).copied()))
-            .collect();
-        let blob = blob_of(&members[0]);
-        let holds = |ci: usize| blob_idx.iter().any(|&t| has(&commit_bits[ci], t));
-        let commits = (0..graph.commits.len()).filter(|&ci| holds(ci)).count();
-        // Introduced where a commit holds it and none of its parents (in the scan) does.
-        let mut introducers: Vec<usize> = (0..graph.commits.len())
-            .filter(|&ci| {
-                holds(ci)
-                    && !graph.commits[ci]
-                        .parents
-                        .iter()
-                        .filter_map(|p| graph.index.get(p))
-                        .any(|&pi| holds(pi))
-            })
-            .collect();
-        introducers.sort_by_key(|&ci| (graph.commits[ci].author_time, ci));
-        let first = introducers.first().copied();
-        let mut info = HistoryInfo {
-            blob: blob.map(|b| b.to_string()).unwrap_or_default(),
-            commits,
-            in_head: head_idx.is_some_and(holds),
-            introduced_in: introducers
-                .iter()
-                .skip(1)
-                .map(|&ci| graph.commits[ci].id.to_string())
-                .collect(),
-            ..HistoryInfo::default()
+impl Facts for Blobs {
+    /// Paths of the same class share what was found at one of them (archive members follow
+    /// their blob: `dir/a.zip!key.txt`).
+    fn also_at(&self, blob: ObjectId, path: &str) -> Vec<String> {
+        let Some(pairs) = self.fan.get(&blob) else {
+            return Vec::new();
         };
-        if let Some(ci) = first {
-            let c = &graph.commits[ci];
-            info.commit = c.id.to_string();
-            info.author = c.author.clone();
-            info.date = iso_date(c.author_time);
-            let desc = Graph::descendants(&children, ci);
-            // Branches, remote branches, tags (oldest first, by their commit's place in the
-            // graph), then the rest: the order `checklist::summarize_refs` reads them in.
-            let mut named: Vec<(u8, usize, &String)> = refs
-                .iter()
-                .filter_map(|(n, id)| {
-                    let i = *graph.index.get(id)?;
-                    desc[i].then_some((ref_rank(n), i, n))
-                })
-                .map(|(k, i, n)| (k, if k == 2 { i } else { 0 }, n))
-                .collect();
-            named.sort();
-            named.dedup_by(|a, b| a.2 == b.2);
-            info.refs = named.into_iter().map(|(_, _, n)| n.clone()).collect();
-        }
-        // The first occurrence at each path; the oldest stays first.
-        let mut seen_paths = HashSet::new();
-        let mut members = members.into_iter();
-        let mut f = members.next().expect("a group has a member");
-        let locations: Vec<Location> = std::mem::take(&mut f.locations)
-            .into_iter()
-            .chain(members.flat_map(|m| m.locations))
-            .filter(|l| seen_paths.insert(l.path.clone()))
-            .collect();
-        f.locations = locations;
-        f.history = Some(Box::new(info));
-        out.push(f);
+        pairs
+            .iter()
+            .filter_map(|(scanned, other)| {
+                let rest = path.strip_prefix(scanned.as_str())?;
+                (rest.is_empty() || rest.starts_with('!')).then(|| format!("{other}{rest}"))
+            })
+            .collect()
     }
-    out
+
+    /// A range: the base's version of the path (any of them, for a path in several bases).
+    fn base_had(&self, path: &str, secret: &str) -> bool {
+        let Some(old) = self.base_paths.get(path) else {
+            return false;
+        };
+        let repo = self.full.to_thread_local();
+        old.iter()
+            .any(|id| blob_holds(&repo, *id, secret, self.max_file_size))
+    }
+
+    fn has_history(&self) -> bool {
+        true
+    }
+
+    fn first_commit(&self, blob: ObjectId) -> usize {
+        self.graph
+            .blobs
+            .get(&blob)
+            .map_or(usize::MAX, |(ci, _)| *ci)
+    }
+
+    /// Per group: how many commits hold any of its blobs, whether HEAD does, the commits that
+    /// introduced it (they hold it and none of their parents in the scan does; the earliest by
+    /// author time first), and the refs that reach that commit.
+    fn history(&self, groups: &[Vec<ObjectId>]) -> Vec<HistoryInfo> {
+        let graph = &self.graph;
+        let targets: HashMap<ObjectId, usize> = {
+            let mut ids: Vec<ObjectId> = groups.iter().flatten().copied().collect();
+            ids.sort();
+            ids.dedup();
+            ids.into_iter().enumerate().map(|(i, b)| (b, i)).collect()
+        };
+        if targets.is_empty() {
+            return vec![HistoryInfo::default(); groups.len()];
+        }
+        let commit_bits = graph.commit_bits(&targets);
+        let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
+        let head_idx = self.head.and_then(|h| graph.index.get(&h).copied());
+        let children = graph.children();
+        groups
+            .iter()
+            .map(|blobs| {
+                let blob_idx: Vec<usize> = blobs
+                    .iter()
+                    .filter_map(|b| targets.get(b).copied())
+                    .collect();
+                let holds = |ci: usize| blob_idx.iter().any(|&t| has(&commit_bits[ci], t));
+                let commits = (0..graph.commits.len()).filter(|&ci| holds(ci)).count();
+                let mut introducers: Vec<usize> = (0..graph.commits.len())
+                    .filter(|&ci| {
+                        holds(ci)
+                            && !graph.commits[ci]
+                                .parents
+                                .iter()
+                                .filter_map(|p| graph.index.get(p))
+                                .any(|&pi| holds(pi))
+                    })
+                    .collect();
+                introducers.sort_by_key(|&ci| (graph.commits[ci].author_time, ci));
+                let mut info = HistoryInfo {
+                    blob: blobs.first().map(|b| b.to_string()).unwrap_or_default(),
+                    commits,
+                    in_head: head_idx.is_some_and(holds),
+                    introduced_in: introducers
+                        .iter()
+                        .skip(1)
+                        .map(|&ci| graph.commits[ci].id.to_string())
+                        .collect(),
+                    ..HistoryInfo::default()
+                };
+                if let Some(&ci) = introducers.first() {
+                    let c = &graph.commits[ci];
+                    info.commit = c.id.to_string();
+                    info.author = c.author.clone();
+                    info.date = iso_date(c.author_time);
+                    let desc = Graph::descendants(&children, ci);
+                    // Branches, remote branches, tags (oldest first, by their commit's place in
+                    // the graph), then the rest: the order `checklist::summarize_refs` reads.
+                    let mut named: Vec<(u8, usize, &String)> = self
+                        .refs
+                        .iter()
+                        .filter_map(|(n, id)| {
+                            let i = *graph.index.get(id)?;
+                            desc[i].then_some((ref_rank(n), i, n))
+                        })
+                        .map(|(k, i, n)| (k, if k == 2 { i } else { 0 }, n))
+                        .collect();
+                    named.sort();
+                    named.dedup_by(|a, b| a.2 == b.2);
+                    info.refs = named.into_iter().map(|(_, _, n)| n.clone()).collect();
+                }
+                info
+            })
+            .collect()
+    }
 }
 
 /// `--history`: every blob reachable from every ref (and with `--all-objects`, from commits

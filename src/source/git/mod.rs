@@ -11,10 +11,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use gix::ObjectId;
 use gix::objs::{CommitRef, TreeRefIter};
 
-use super::{Read, Skip, Source};
+use super::{Facts, Read, Skip, Source};
+use crate::chunk::FileMeta;
 use crate::chunk::{Chunk, Provenance};
-use crate::finding::Finding;
-use crate::hygiene::FileMeta;
 
 mod deltas;
 mod graph;
@@ -402,24 +401,28 @@ impl Source for Staged {
         )
     }
 
-    /// A secret HEAD's version of the path already holds is not what this commit adds. File
-    /// findings stand: the commit still writes that file.
-    fn settle(&self, found: Vec<Finding>) -> Result<Vec<Finding>> {
-        let before: HashMap<&str, ObjectId> = self
+    fn facts(&self) -> &dyn Facts {
+        self
+    }
+}
+
+impl Facts for Staged {
+    /// A secret HEAD's version of the path already holds is not what this commit adds. (File
+    /// findings stand: the commit still writes that file.)
+    fn base_had(&self, path: &str, secret: &str) -> bool {
+        let Some(old) = self
             .items
             .iter()
-            .filter_map(|i| i.before.map(|b| (i.path.as_str(), b)))
-            .collect();
-        let repo = self.repo.to_thread_local();
-        Ok(found
-            .into_iter()
-            .filter(|f| {
-                let (Some(secret), Some(old)) = (&f.secret, before.get(f.primary().path.as_str()))
-                else {
-                    return true;
-                };
-                !blob_holds(&repo, *old, secret.expose(), self.max_file_size)
-            })
-            .collect())
+            .find(|i| i.path == path)
+            .and_then(|i| i.before)
+        else {
+            return false;
+        };
+        blob_holds(
+            &self.repo.to_thread_local(),
+            old,
+            secret,
+            self.max_file_size,
+        )
     }
 }
