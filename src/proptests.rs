@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use crate::chunk::{Chunk, Provenance};
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::matcher::{MatchOptions, Matcher, Memo};
+use crate::matcher::{LastScan, MatchOptions, Matcher};
 use crate::rules::RuleSet;
 use crate::source::Read;
 use crate::validate::{base62_encode, base62_u32, crc32};
@@ -192,7 +192,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
             data.extend(std::iter::repeat_n(b'.', *gap));
             data.push(b'\n');
         }
-        let mut memo = Memo::default();
+        let mut memo = LastScan::default();
         let mut revisions = vec![data.clone()];
         // A revision is kept after some edits only, so revisions differ in several places
         // (shared stretches between the common prefix and suffix).
@@ -401,7 +401,7 @@ fn a_keyword_joined_by_a_deletion_is_found() {
     let tail = format!("{} = 1\n{}", &token[2..], filler("omega"));
     let old = format!("{head}-deleted-{tail}");
     let new = format!("{head}{tail}");
-    let mut memo = Memo::default();
+    let mut memo = LastScan::default();
     let _ = m.scan_reusing("src/app.py", old.as_bytes(), None, &mut memo);
     memo.remember(old.clone().into_bytes(), Default::default(), None);
     let change = memo

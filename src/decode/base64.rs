@@ -4,7 +4,7 @@
 //! line where the encoded text starts. Runs that decode to binary (hashes, images, random
 //! keys) are dropped after their first bytes.
 
-use super::{Codec, Decoded, Memo};
+use super::{Codec, CodecMemory, Decoded};
 use crate::chunk::Change;
 
 pub struct Base64;
@@ -231,8 +231,8 @@ impl Codec for Base64 {
     fn decode_reusing(
         &self,
         data: &[u8],
-        prev: Option<(&Memo, &Change)>,
-        next: &mut Memo,
+        prev: Option<(&CodecMemory, &Change)>,
+        next: &mut CodecMemory,
         _budget: &mut super::Budget,
     ) -> Vec<Decoded> {
         next.base64 = runs_reusing(data, prev.map(|(m, c)| (m.base64.as_slice(), c)));

@@ -58,8 +58,8 @@ pub trait Codec: Sync {
     fn decode_reusing(
         &self,
         data: &[u8],
-        _prev: Option<(&Memo, &Change)>,
-        _next: &mut Memo,
+        _prev: Option<(&CodecMemory, &Change)>,
+        _next: &mut CodecMemory,
         budget: &mut Budget,
     ) -> Vec<Decoded> {
         self.decode_within(data, budget)
@@ -157,7 +157,7 @@ pub fn reset_scan_budget(bytes: u64) {
 /// What the codecs remember of a file's previous revision (history reads a file's revisions
 /// one after another): base64's runs, so only the changed bytes are looked at again.
 #[derive(Debug, Default, Clone)]
-pub struct Memo {
+pub struct CodecMemory {
     base64: Vec<base64::Run>,
 }
 
@@ -188,15 +188,19 @@ pub fn expand(chunk: Chunk, limits: Limits) -> Vec<Chunk> {
 
 /// What expanding one source chunk gave: the chunks to match, what the codecs remember of it,
 /// and what the limits left out (one phrase, for a warning and a count).
-pub type Expanded = (Vec<Chunk>, Memo, Option<String>);
+pub type Expanded = (Vec<Chunk>, CodecMemory, Option<String>);
 
 /// `expand`, reusing what the codecs remembered of the previous revision of the same file
 /// (`prev`, with how this chunk differs from it), and returning what they remember of this one
 /// and what the limits cut.
-pub fn expand_reusing(chunk: Chunk, limits: Limits, prev: Option<(&Memo, &Change)>) -> Expanded {
+pub fn expand_reusing(
+    chunk: Chunk,
+    limits: Limits,
+    prev: Option<(&CodecMemory, &Change)>,
+) -> Expanded {
     let mut out = Vec::new();
     let mut budget = Budget::new(limits.max_bytes);
-    let mut next = Memo::default();
+    let mut next = CodecMemory::default();
     expand_into(chunk, 0, limits, &mut budget, &mut out, (prev, &mut next));
     let cut = budget.cut();
     (out, next, cut)
@@ -208,7 +212,7 @@ fn expand_into(
     limits: Limits,
     budget: &mut Budget,
     out: &mut Vec<Chunk>,
-    (prev, next): (Option<(&Memo, &Change)>, &mut Memo),
+    (prev, next): (Option<(&CodecMemory, &Change)>, &mut CodecMemory),
 ) {
     if depth >= limits.max_depth {
         // Not decoded, but never silently: is there anything a codec would have read?
@@ -265,7 +269,7 @@ fn expand_into(
         out.push(chunk);
     }
     for child in children {
-        let mut unused = Memo::default();
+        let mut unused = CodecMemory::default();
         expand_into(child, depth + 1, limits, budget, out, (None, &mut unused));
     }
 }

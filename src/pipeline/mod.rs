@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::decode::{self, Limits};
 use crate::finding::Finding;
-use crate::matcher::{Matcher, Memo, Suppression};
+use crate::matcher::{LastScan, Matcher, Suppression};
 use crate::messages;
 use crate::source::{Earlier, Read, Skip, Source, Stage};
 
@@ -148,7 +148,7 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
     // for a history like cargo's).
     // What each thread remembers outlives rayon's pieces of work (a piece may start with a
     // delta whose base the thread read at the end of its previous piece).
-    let memos: Vec<std::sync::Mutex<Memos>> = (0..rayon::current_num_threads())
+    let memos: Vec<std::sync::Mutex<ThreadMemory>> = (0..rayon::current_num_threads())
         .map(|_| Default::default())
         .collect();
     let (found, mut stats) = source
@@ -165,7 +165,7 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
                 let mut spare = None;
                 let memos = match mine.as_deref_mut() {
                     Some(m) => m,
-                    None => spare.insert(Memos::default()),
+                    None => spare.insert(ThreadMemory::default()),
                 };
                 let read = source.read_after(reader, item, memos);
                 let out = scan_item(read, matcher, opts, memos);
@@ -219,16 +219,16 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
 /// What one thread remembers of what it scanned: the last file, and blobs that deltas read
 /// later are built from (git history reads along delta trees).
 #[derive(Default)]
-pub(crate) struct Memos {
-    last: Memo,
+pub(crate) struct ThreadMemory {
+    last: LastScan,
     /// Blobs that two or more deltas are built from (`Revision::shared`), oldest first.
-    kept: std::collections::VecDeque<Memo>,
+    kept: std::collections::VecDeque<LastScan>,
 }
 
 /// At most this many bytes of kept blobs per thread (the oldest goes first).
 const KEPT_BYTES: usize = 2 << 20;
 
-impl Memos {
+impl ThreadMemory {
     /// Make the blob with `key` the last one, if it is kept.
     fn recall(&mut self, key: u32) {
         if self.last.key() != Some(key)
@@ -255,7 +255,7 @@ impl Memos {
     }
 }
 
-impl Earlier for Memos {
+impl Earlier for ThreadMemory {
     fn bytes(&self, key: u32) -> Option<&[u8]> {
         if self.last.key() == Some(key) {
             return Some(self.last.bytes());
@@ -274,7 +274,7 @@ pub(crate) fn scan_item(
     read: Read,
     matcher: &Matcher,
     opts: &Options,
-    memos: &mut Memos,
+    memos: &mut ThreadMemory,
 ) -> (Vec<Finding>, Stats) {
     let mut stats = Stats::default();
     let (chunk, meta, content, mut revision) = match read {

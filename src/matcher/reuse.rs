@@ -1,0 +1,172 @@
+//! Reuse of a previous revision's results: history lists the revisions of a file one after
+//! another, so the next revision searches only what changed (`Matcher::scan_reusing`), and a
+//! rule window whose bytes and lines are unchanged lends its matches (`Reuse`). The result is
+//! exactly a fresh scan's (`proptests` checks it).
+
+use super::{Change, Hit, LINE_CONTEXT, Match, Matcher, Window};
+
+/// What a rule window of the previous revision can lend to this one.
+pub(super) struct Reuse<'m> {
+    change: &'m Change,
+    windows: &'m [Window],
+    raw: &'m [Match],
+}
+
+impl Reuse<'_> {
+    /// The previous revision's matches for this window, and how far they move, when the
+    /// window and the lines around it are unchanged (a match reads its line, at most
+    /// `LINE_CONTEXT` bytes either side of the window).
+    pub(super) fn lookup(&self, rule: usize, ws: usize, we: usize) -> Option<(&[Match], isize)> {
+        let s = self.change.holding(ws, we, LINE_CONTEXT)?;
+        let delta = s.new as isize - s.old as isize;
+        let (old_start, old_end) = (
+            ws.wrapping_add_signed(-delta),
+            we.wrapping_add_signed(-delta),
+        );
+        let i = self
+            .windows
+            .binary_search_by_key(&(rule, old_start), |w| (w.rule, w.start))
+            .ok()?;
+        let w = &self.windows[i];
+        (w.end == old_end).then(|| (&self.raw[w.matches.clone()], delta))
+    }
+}
+
+/// The last file one thread scanned, its keyword hits and rule windows, so the next revision
+/// of that file (history lists revisions of a path one after another) only searches what
+/// changed. Cloning shares the bytes.
+#[derive(Debug, Default, Clone)]
+pub struct LastScan {
+    /// The source's key for the item whose bytes these are (git history: the blob).
+    key: Option<u32>,
+    path: String,
+    bytes: std::sync::Arc<Vec<u8>>,
+    /// What the decoders remembered of `bytes` (base64 runs).
+    decoded: crate::decode::CodecMemory,
+    hits: Vec<Hit>,
+    /// Sorted by rule, then start.
+    windows: Vec<Window>,
+    raw: Vec<Match>,
+    fresh: Option<Fresh>,
+}
+
+/// What `scan_reusing` computed, kept once `remember` is given the bytes.
+#[derive(Debug, Clone)]
+pub(super) struct Fresh {
+    path: String,
+    hits: Vec<Hit>,
+    windows: Vec<Window>,
+    raw: Vec<Match>,
+}
+
+impl LastScan {
+    /// How `data` differs from the remembered revision, when it is a revision of the same
+    /// file; with `decoded()`, what `decode::expand_reusing` and `scan_reusing` reuse. (What
+    /// is reused does not depend on the path: keyword hits and base64 runs are the bytes',
+    /// and a rule's windows are looked up per rule, among the rules that admit the path. A
+    /// source that knows exactly what two blobs share, such as a delta and its base, may
+    /// give that change for blobs at different paths.)
+    pub fn change(&self, path: &str, data: &[u8]) -> Option<Change> {
+        (self.path == path && !self.bytes.is_empty()).then(|| Change::between(&self.bytes, data))
+    }
+
+    /// The source's key of the remembered item.
+    pub fn key(&self) -> Option<u32> {
+        self.key
+    }
+
+    /// The remembered revision's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// What the decoders remembered of the previous revision.
+    pub fn decoded(&self) -> &crate::decode::CodecMemory {
+        &self.decoded
+    }
+
+    /// Keep `bytes`, the data `scan_reusing` was just given, and what the decoders remembered
+    /// of it, for the next revision; `key` is the source's key for the item, if any.
+    pub fn remember(
+        &mut self,
+        bytes: Vec<u8>,
+        decoded: crate::decode::CodecMemory,
+        key: Option<u32>,
+    ) {
+        if let Some(f) = self.fresh.take() {
+            self.key = key;
+            self.path = f.path;
+            self.hits = f.hits;
+            self.windows = f.windows;
+            self.raw = f.raw;
+            self.bytes = std::sync::Arc::new(bytes);
+            self.decoded = decoded;
+        }
+    }
+}
+
+impl Matcher<'_> {
+    /// `scan`, but when `memo` holds the previous revision of the same file (`change`, from
+    /// `LastScan::change`), only what changed is searched again: keyword hits inside the
+    /// stretches the two revisions share are the previous revision's (a keyword never spans a
+    /// change it does not touch), and so are the matches of a rule window whose bytes and
+    /// surrounding lines lie in one stretch. The result is exactly `scan`'s. Call `LastScan::remember` with the same
+    /// bytes afterwards.
+    pub fn scan_reusing(
+        &self,
+        path: &str,
+        data: &[u8],
+        change: Option<&Change>,
+        memo: &mut LastScan,
+    ) -> Vec<Match> {
+        let hits = match change {
+            Some(change) => self.search_changed(data, change, &memo.hits),
+            None => self.search(data, 0, data.len()),
+        };
+        let reuse = change.map(|change| Reuse {
+            change,
+            windows: &memo.windows,
+            raw: &memo.raw,
+        });
+        let (matches, windows, raw) =
+            self.scan_hits(&|rule| rule.paths.admits(path), data, &hits, reuse.as_ref());
+        memo.fresh = Some(Fresh {
+            path: path.to_string(),
+            hits,
+            windows,
+            raw,
+        });
+        matches
+    }
+
+    /// The hits of `data` given the hits of the earlier revision it differs from by `c`: a
+    /// hit wholly inside a shared stretch is the earlier revision's (moved), the others are
+    /// found by searching between the stretches (`search` keeps what overlaps each gap, so a
+    /// hit across two touching stretches is found too).
+    fn search_changed(&self, data: &[u8], c: &Change, prev_hits: &[Hit]) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::with_capacity(prev_hits.len());
+        for s in &c.same {
+            let old_end = s.old + s.len;
+            let first = prev_hits.partition_point(|h| h.start < s.old);
+            hits.extend(
+                prev_hits[first..]
+                    .iter()
+                    .take_while(|h| h.start < old_end)
+                    .filter(|h| h.end <= old_end)
+                    .map(|h| Hit {
+                        keyword: h.keyword,
+                        start: h.start - s.old + s.new,
+                        end: h.end - s.old + s.new,
+                    }),
+            );
+        }
+        for (from, to) in c.gaps() {
+            hits.extend(self.search(data, from, to));
+        }
+        hits.sort_unstable();
+        // A hit overlapping two gaps would be found twice; stretches between gaps are longer
+        // than any keyword, but the list stays a set whatever they are.
+        hits.dedup();
+        hits
+    }
+}
