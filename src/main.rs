@@ -1,6 +1,7 @@
 //! keywarden: parse the command line, run it, exit 0 (clean), 1 (findings) or 2 (error).
 
 mod baseline;
+mod change;
 mod checklist;
 mod chunk;
 mod civil;

@@ -266,13 +266,13 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
             // every third piece left out as if inserted), whatever the base's path.
             let change = match prev {
                 Some(prev) if i % 2 == 1 => {
-                    let between = crate::chunk::Change::between(prev, rev);
+                    let between = crate::change::Change::between(prev, rev);
                     let piece = 16 + (i * 37) % 300;
                     let mut copies = Vec::new();
                     for (j, s) in between.same.iter().enumerate() {
                         for o in (0..s.len).step_by(piece) {
                             if (j + o / piece) % 3 != 2 {
-                                copies.push(crate::chunk::Same {
+                                copies.push(crate::change::Same {
                                     new: s.new + o,
                                     old: s.old + o,
                                     len: piece.min(s.len - o),
@@ -280,7 +280,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                             }
                         }
                     }
-                    Some(crate::chunk::Change::from_copies(
+                    Some(crate::change::Change::from_copies(
                         &copies,
                         prev.len(),
                         rev.len(),

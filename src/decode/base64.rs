@@ -5,7 +5,7 @@
 //! keys) are dropped after their first bytes.
 
 use super::{Codec, CodecMemory, Decoded};
-use crate::chunk::Change;
+use crate::change::Change;
 
 pub struct Base64;
 

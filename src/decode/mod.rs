@@ -6,7 +6,8 @@
 //!
 //! Adding a codec is one file in this folder plus one line in `CODECS`.
 
-use crate::chunk::{Change, Chunk, LineCounter, Provenance};
+use crate::change::Change;
+use crate::chunk::{Chunk, LineCounter, Provenance};
 
 mod archive;
 mod base64;

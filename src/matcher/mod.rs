@@ -13,7 +13,7 @@ use reuse::Reuse;
 
 use keywords::KeywordSearch;
 
-pub use crate::chunk::Change;
+pub use crate::change::Change;
 use crate::entropy::shannon_entropy;
 use crate::rules::{Allow, Rule, RuleSet};
 use crate::severity::Severity;

@@ -14,6 +14,7 @@ use crate::rules::RuleSet;
 
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -38,7 +39,7 @@ impl Format {
             Format::Json => Box::new(json::Json),
             Format::Sarif => Box::new(sarif::Sarif),
             Format::Github => Box::new(github::Annotations),
-            Format::Markdown => Box::new(github::Summary),
+            Format::Markdown => Box::new(markdown::Summary),
         }
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use gix::ObjectId;
 
-use crate::chunk::{Change, Chunk, FileMeta, HistoryInfo};
+use crate::change::Change;
+use crate::chunk::{Chunk, FileMeta, HistoryInfo};
 
 pub mod git;
 pub mod worktree;

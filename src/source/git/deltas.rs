@@ -13,7 +13,7 @@
 //! alternate's pack, a base the scan does not read) is read through gix as before, and keeps
 //! its place in the incoming order, which groups revisions of one file.
 
-use crate::chunk::Same;
+use crate::change::Same;
 use gix::ObjectId;
 use gix::odb::pack;
 use rayon::prelude::*;

@@ -3,9 +3,18 @@
 //! (`Facts`).
 
 use super::deltas::{Blob, Packed, Packs, ROOT, read_packed};
-use super::graph::*;
-use super::*;
-use crate::chunk::Change;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Result, anyhow, bail};
+use gix::ObjectId;
+
+use super::graph::{Graph, IdMap, tips, walk_commits};
+use super::{SHALLOW_FIX, blob_holds, item, open, read_blob, reopen};
+use crate::chunk::Provenance;
+use crate::source::{Read, Source};
+
+use crate::change::Change;
 use crate::chunk::HistoryInfo;
 use crate::source::{Earlier, Facts, PathJudge, Revision, Stage};
 use rayon::slice::ParallelSliceMut;

@@ -4,12 +4,12 @@
 //! settles afterwards: provenance (first commit, refs, HEAD) is attached to each secret, so a
 //! secret kept across 1,000 commits is one finding.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use gix::ObjectId;
-use gix::objs::{CommitRef, TreeRefIter};
+use gix::objs::TreeRefIter;
 
 use super::{Facts, Read, Skip, Source};
 use crate::chunk::FileMeta;

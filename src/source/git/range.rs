@@ -1,8 +1,15 @@
 //! `--range` and `--pre-push`: the blobs a set of commits introduces over a base.
 
-use super::graph::*;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use gix::ObjectId;
+
+use super::graph::{Graph, decode_commit, tips, walk_commits};
 use super::history::Blobs;
-use super::*;
+use super::{SHALLOW_FIX, open};
+
 use crate::source::{PathJudge, Stage};
 
 /// `--range BASE..HEAD`: the blobs the commits in the range introduce. A finding counts only if

@@ -1,11 +1,22 @@
 //! Offline validators a rule can name with `validate:`. They check what a regex cannot: a
 //! checksum that real tokens carry, or a signed payload that must decode. A candidate that fails
 //! its validator is not a key, which is how we keep precision high without allowlists.
+//! Dispatch and the GitHub checksum are here; `checksums.rs` holds base62, CRC-32 and HMAC,
+//! `apikee.rs` the apikee formats.
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::severity::Severity;
+
+mod apikee;
+mod checksums;
+
+#[cfg(test)]
+pub use apikee::apikee_claims;
+use apikee::{apikee_customer, apikee_platform};
+#[cfg(test)]
+pub use checksums::{base62_decode, base62_encode};
+pub use checksums::{base62_u32, crc32, hmac_sha256};
 
 /// The validators known to the engine. Packs refer to them by kebab-case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -139,80 +150,6 @@ fn basic_auth(secret: &[u8]) -> Option<Verdict> {
     })
 }
 
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-fn base62_digit(c: u8) -> Option<u32> {
-    match c {
-        b'0'..=b'9' => Some((c - b'0') as u32),
-        b'A'..=b'Z' => Some((c - b'A') as u32 + 10),
-        b'a'..=b'z' => Some((c - b'a') as u32 + 36),
-        _ => None,
-    }
-}
-
-/// `n` in base62, left-padded with `0` to `width`.
-pub fn base62_u32(mut n: u32, width: usize) -> String {
-    let mut out = Vec::new();
-    while n > 0 {
-        out.push(BASE62[(n % 62) as usize]);
-        n /= 62;
-    }
-    while out.len() < width {
-        out.push(b'0');
-    }
-    out.reverse();
-    String::from_utf8(out).expect("base62 is ASCII")
-}
-
-/// Big-endian bytes (minimal) of a base62 number; `None` on a non-base62 character.
-pub fn base62_decode(s: &[u8]) -> Option<Vec<u8>> {
-    let mut bytes: Vec<u8> = Vec::new(); // little-endian accumulator
-    for &c in s {
-        let mut carry = base62_digit(c)?;
-        for b in bytes.iter_mut() {
-            let v = (*b as u32) * 62 + carry;
-            *b = (v & 0xff) as u8;
-            carry = v >> 8;
-        }
-        while carry > 0 {
-            bytes.push((carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    bytes.reverse();
-    Some(bytes)
-}
-
-/// Big-endian bytes in base62, left-padded with `0` to `width`.
-pub fn base62_encode(be: &[u8], width: usize) -> String {
-    let mut digits: Vec<u8> = Vec::new(); // little-endian base62 digits
-    for &byte in be {
-        let mut carry = byte as u32;
-        for d in digits.iter_mut() {
-            let v = (*d as u32) * 256 + carry;
-            *d = (v % 62) as u8;
-            carry = v / 62;
-        }
-        while carry > 0 {
-            digits.push((carry % 62) as u8);
-            carry /= 62;
-        }
-    }
-    while digits.len() < width {
-        digits.push(0);
-    }
-    digits
-        .iter()
-        .rev()
-        .map(|&d| BASE62[d as usize] as char)
-        .collect()
-}
-
-/// CRC-32 (IEEE 802.3, as zlib computes it).
-pub fn crc32(data: &[u8]) -> u32 {
-    crc32fast::hash(data)
-}
-
 fn github_checksum(secret: &[u8]) -> bool {
     let Some(us) = memchr::memrchr(b'_', secret) else {
         return false;
@@ -224,143 +161,6 @@ fn github_checksum(secret: &[u8]) -> bool {
     }
     let (random, check) = body.split_at(body.len() - 6);
     base62_u32(crc32(random), 6).as_bytes() == check
-}
-
-fn apikee_platform(secret: &[u8]) -> bool {
-    let Some(body) = secret.strip_prefix(b"sk_live_") else {
-        return false;
-    };
-    if body.len() != 48 || !body.iter().all(u8::is_ascii_alphanumeric) {
-        return false;
-    }
-    let (random, check) = body.split_at(42);
-    base62_u32(crc32(random), 6).as_bytes() == check
-}
-
-/// HMAC-SHA256 (RFC 2104).
-pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |x: u8| k.iter().map(|b| b ^ x).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
-/// Claims of an apikee customer key, or `None` if it does not decode as the format requires.
-pub fn apikee_claims(secret: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let rest = secret.strip_prefix(b"apikee_")?;
-    let dot = memchr::memchr(b'.', rest)?;
-    let (payload, sig) = (&rest[..dot], &rest[dot + 1..]);
-    if sig.len() != 43 || !sig.iter().all(u8::is_ascii_alphanumeric) || payload.is_empty() {
-        return None;
-    }
-    let bytes = base62_decode(payload)?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let obj = value.as_object()?;
-    let ok = obj.get("t").is_some_and(|t| t.is_string())
-        && obj.get("s").is_some_and(|s| s.is_array())
-        && obj.get("e").is_some_and(|e| e.is_i64() || e.is_u64());
-    ok.then(|| obj.clone())
-}
-
-fn apikee_customer(secret: &[u8], sev: Severity, ctx: &Context) -> Option<(Verdict, Vec<String>)> {
-    let claims = apikee_claims(secret)?;
-    let mut v = Verdict::default();
-    let tenant = claims["t"].as_str().unwrap_or_default().to_string();
-    let scopes: Vec<String> = claims["s"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let expiry = claims["e"].as_i64().unwrap_or(i64::MAX);
-    v.details.push(("tenant".into(), tenant));
-    v.details.push(("scopes".into(), scopes.join(" ")));
-    let expired = expiry <= ctx.now;
-    v.details.push((
-        "expires".into(),
-        format!(
-            "{}{}",
-            crate::civil::format_unix(expiry),
-            if expired { " (expired)" } else { "" }
-        ),
-    ));
-    if expired {
-        v.severity = Some(sev.lower());
-    }
-    if !ctx.apikee_secrets.is_empty() {
-        let dot = memchr::memchr(b'.', secret).unwrap_or(secret.len());
-        let sig = &secret[(dot + 1).min(secret.len())..];
-        let genuine = ctx
-            .apikee_secrets
-            .iter()
-            .any(|key| base62_encode(&hmac_sha256(key, &secret[..dot]), 43).as_bytes() == sig);
-        v.verified = Some(genuine);
-        v.details.push((
-            "signature".into(),
-            if genuine {
-                "verified with the signing secret"
-            } else {
-                "does not verify with the signing secret"
-            }
-            .into(),
-        ));
-    }
-    let sensitive = claims
-        .get("m")
-        .and_then(|m| m.as_object())
-        .map(sensitive_metadata)
-        .unwrap_or_default();
-    Some((v, sensitive))
-}
-
-/// Names of metadata fields whose values look like personal data or a secret.
-fn sensitive_metadata(m: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
-    let mut hits = Vec::new();
-    for (k, val) in m {
-        let key = k.to_ascii_lowercase();
-        let text = val.as_str().unwrap_or_default();
-        let secret_name = [
-            "secret",
-            "password",
-            "passwd",
-            "token",
-            "private",
-            "credential",
-            "apikey",
-            "api_key",
-        ]
-        .iter()
-        .any(|w| key.contains(w));
-        let pii_name = ["email", "phone", "ssn", "address", "birth", "dob"]
-            .iter()
-            .any(|w| key.contains(w));
-        let looks_email =
-            text.contains('@') && text.rsplit('@').next().is_some_and(|d| d.contains('.'));
-        let looks_phone = text.chars().filter(char::is_ascii_digit).count() >= 9
-            && text
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        let looks_secret =
-            text.len() >= 20 && crate::entropy::shannon_entropy(text.as_bytes()) >= 4.0;
-        if secret_name || pii_name || looks_email || looks_phone || looks_secret {
-            hits.push(k.clone());
-        }
-    }
-    hits
 }
 
 #[cfg(test)]

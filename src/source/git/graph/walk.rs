@@ -1,0 +1,214 @@
+//! The tree walk: every unique tree and blob of every commit, and every path a blob stands at
+//! (a (tree, place) pair is walked once).
+
+use std::collections::HashSet;
+
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use gix::objs::TreeRefIter;
+use rayon::prelude::*;
+
+use super::super::join;
+use super::{Graph, IdMap, Trees};
+
+impl Graph {
+    /// Record every unique tree and blob of every commit, and every path each blob stands
+    /// at, skipping trees where `skip` has them (the same tree at the same place). The commits
+    /// (oldest first) are cut into one contiguous run per thread; each run walks its commits'
+    /// trees in order, never revisiting a subtree it has seen at the same place, which keeps
+    /// the pack's delta base cache warm. Runs merge oldest first, so a blob keeps its first
+    /// commit and path. With `keep_places`, `places` lists every (tree, place) walked.
+    pub(in crate::source::git) fn collect_trees(
+        &mut self,
+        repo: &gix::Repository,
+        skip: &HashSet<(ObjectId, u64)>,
+        keep_places: bool,
+    ) -> Result<()> {
+        let n = self.commits.len();
+        let runs = rayon::current_num_threads().clamp(1, n.max(1));
+        let chunk = n.div_ceil(runs).max(1);
+        let sync = repo.clone().into_sync();
+        let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
+        let parts: Vec<Result<Walked>> = (0..n)
+            .step_by(chunk)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let repo = sync.to_thread_local();
+                let mut w = Walked::default();
+                for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
+                    w.walk(&repo, *root, ci, skip)?;
+                }
+                Ok(w)
+            })
+            .collect();
+        for part in parts {
+            let part = part?;
+            if keep_places {
+                self.places.extend(part.places());
+            }
+            if self.trees.len() == 0 {
+                self.trees = part.trees;
+            } else {
+                self.trees.merge(part.trees);
+            }
+            if self.blobs.is_empty() {
+                self.blobs = part.blobs;
+                self.more_paths = part.more;
+                continue;
+            }
+            self.blobs.reserve(part.blobs.len());
+            let more = part
+                .more
+                .into_iter()
+                .flat_map(|(id, v)| v.into_iter().map(move |p| (id, p)));
+            for (id, (ci, path)) in part.blobs.into_iter().chain(more) {
+                add_path(&mut self.blobs, &mut self.more_paths, id, ci, path);
+            }
+        }
+        self.trees.shrink();
+        Ok(())
+    }
+}
+
+/// Record that blob `id` stands at `path` from commit `ci` on: the first path is the one of the
+/// oldest commit; every other distinct path is kept once, with its oldest commit.
+fn add_path(
+    blobs: &mut IdMap<(usize, String)>,
+    more: &mut IdMap<Vec<(usize, String)>>,
+    id: ObjectId,
+    ci: usize,
+    path: String,
+) {
+    let Some(first) = blobs.get_mut(&id) else {
+        blobs.insert(id, (ci, path));
+        return;
+    };
+    if first.1 == path {
+        first.0 = first.0.min(ci);
+        return;
+    }
+    let (ci, path) = if ci < first.0 {
+        std::mem::replace(first, (ci, path))
+    } else {
+        (ci, path)
+    };
+    let others = more.entry(id).or_default();
+    match others.iter_mut().find(|(_, p)| *p == path) {
+        Some(o) => o.0 = o.0.min(ci),
+        None => others.push((ci, path)),
+    }
+}
+
+/// A place in a tree (`src/app`) as a number: the root is 0, and a child's is its parent's
+/// mixed with the child's name, so no string is built for a subtree already walked there.
+fn place_of(parent: u64, name: &[u8]) -> u64 {
+    let mut h = parent ^ 0x9E37_79B9_7F4A_7C15;
+    for &b in name {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    h.rotate_left(29).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (name.len() as u64)
+}
+
+/// What one run of commits' tree walk found.
+#[derive(Default)]
+struct Walked {
+    trees: Trees,
+    blobs: IdMap<(usize, String)>,
+    more: IdMap<Vec<(usize, String)>>,
+    /// By interned id: the place a walked tree was first walked at.
+    first_place: Vec<u64>,
+    /// Trees walked again at another place (a moved or copied directory), for their paths.
+    again: HashSet<(u32, u64)>,
+}
+
+impl Walked {
+    /// Walk the tree of commit `ci` (its root) and every subtree not yet walked at its place.
+    /// A tree already walked somewhere else is read again for its blobs' paths only. The walk
+    /// keeps its own stack: a hostile tree thousands of levels deep cannot overflow the
+    /// thread's.
+    fn walk(
+        &mut self,
+        repo: &gix::Repository,
+        root: ObjectId,
+        ci: usize,
+        skip: &HashSet<(ObjectId, u64)>,
+    ) -> Result<()> {
+        let mut stack = vec![(root, String::new(), 0u64)];
+        while let Some((tree, prefix, place)) = stack.pop() {
+            if skip.contains(&(tree, place)) {
+                continue;
+            }
+            let i = self.trees.objects.intern(tree);
+            let fresh = !self.trees.walked(i);
+            if !fresh && (self.first_place[i as usize] == place || !self.again.insert((i, place))) {
+                continue;
+            }
+            let obj = repo
+                .find_object(tree)
+                .with_context(|| format!("tree {tree}: missing or corrupt"))?;
+            let (mut tree_ids, mut blob_ids) = (Vec::new(), Vec::new());
+            let mut subtrees = Vec::new();
+            for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
+                let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
+                let id = entry.oid.to_owned();
+                if entry.mode.is_tree() {
+                    let t = self.trees.objects.intern(id);
+                    tree_ids.push(t);
+                    let at = place_of(place, entry.filename);
+                    // Walked already at this place, or skipped there: nothing new below.
+                    let known = self.trees.walked(t) && self.first_place[t as usize] == at;
+                    if !known && !skip.contains(&(id, at)) {
+                        subtrees.push((id, join(&prefix, entry.filename), at));
+                    }
+                } else if entry.mode.is_blob() {
+                    blob_ids.push(self.trees.objects.intern(id));
+                    self.record(id, &prefix, entry.filename, ci);
+                }
+            }
+            drop(obj);
+            if fresh {
+                self.trees.insert(i, &tree_ids, &blob_ids);
+                if self.first_place.len() <= i as usize {
+                    self.first_place.resize(i as usize + 1, 0);
+                }
+                self.first_place[i as usize] = place;
+            }
+            // Popped in listing order.
+            stack.extend(subtrees.into_iter().rev());
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, id: ObjectId, prefix: &str, name: &gix::bstr::BStr, ci: usize) {
+        match self.blobs.get(&id) {
+            None => {
+                self.blobs.insert(id, (ci, join(prefix, name)));
+            }
+            Some((_, p)) if same_path(p, prefix, name) => {}
+            Some(_) => add_path(&mut self.blobs, &mut self.more, id, ci, join(prefix, name)),
+        }
+    }
+
+    /// Every (tree, place) this run walked.
+    fn places(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
+        let ids = &self.trees.objects.ids;
+        (0..self.first_place.len() as u32)
+            .filter(|&i| self.trees.walked(i))
+            .map(|i| (ids[i as usize], self.first_place[i as usize]))
+            .chain(self.again.iter().map(|&(i, p)| (ids[i as usize], p)))
+    }
+}
+
+/// Is `path` the same as `join(prefix, name)`? (No string is built.)
+fn same_path(path: &str, prefix: &str, name: &gix::bstr::BStr) -> bool {
+    let name: &[u8] = name.as_ref();
+    let path = path.as_bytes();
+    if prefix.is_empty() {
+        return path == name;
+    }
+    path.len() == prefix.len() + 1 + name.len()
+        && path.starts_with(prefix.as_bytes())
+        && path[prefix.len()] == b'/'
+        && path.ends_with(name)
+}
