@@ -126,7 +126,7 @@ pub struct ScanArgs {
     pub report: Vec<(Format, PathBuf)>,
 
     /// Ask each secret's provider whether it still works (opt-in; one request per unique
-    /// secret, only to the API host the built-in pack declares; see the README for the list).
+    /// secret, only to the API host the built-in pack declares; see docs/verification.md for the list).
     #[arg(long)]
     pub verify: bool,
 

@@ -448,3 +448,39 @@ fn one_secret_in_three_files_is_one_finding_with_three_locations() {
     );
     assert_no_secret(&text, &[&key]);
 }
+
+/// The README names every command and every `scan` option, and docs/usage.md explains each
+/// option: a new flag without documentation fails here.
+#[test]
+fn every_command_and_option_is_documented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let usage = std::fs::read_to_string(root.join("docs/usage.md")).unwrap();
+    let tmp = tempdir();
+    let help = keywarden(tmp.path(), &["--help"]).stdout;
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 8, "{help}");
+    for c in commands {
+        assert!(readme.contains(&format!("keywarden {c}")), "README lacks `keywarden {c}`");
+    }
+    let scan_help = keywarden(tmp.path(), &["scan", "--help"]).stdout;
+    let options: Vec<&str> = scan_help
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .filter_map(|l| l.split([' ', ',', '=', '<']).find(|w| w.starts_with("--")))
+        .filter(|o| *o != "--help")
+        .collect();
+    assert!(options.len() >= 25, "{scan_help}");
+    for o in options {
+        assert!(readme.contains(o), "README lacks {o}");
+        assert!(usage.contains(o), "docs/usage.md does not explain {o}");
+    }
+}
