@@ -468,7 +468,10 @@ fn every_command_and_option_is_documented() {
         .collect();
     assert!(commands.len() >= 8, "{help}");
     for c in commands {
-        assert!(readme.contains(&format!("keywarden {c}")), "README lacks `keywarden {c}`");
+        assert!(
+            readme.contains(&format!("keywarden {c}")),
+            "README lacks `keywarden {c}`"
+        );
     }
     let scan_help = keywarden(tmp.path(), &["scan", "--help"]).stdout;
     let options: Vec<&str> = scan_help
