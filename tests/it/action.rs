@@ -127,7 +127,9 @@ fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[Stri
     for e in env {
         cmd.arg("--env").arg(e);
     }
-    cmd.args(["pull_request", "-e"])
+    // Only the test's workflow: the clone carries the project's own (CI, release), which
+    // need the network.
+    cmd.args(["pull_request", "-W", ".github/workflows/selftest.yml", "-e"])
         .arg(event)
         .arg("--env")
         .arg(format!("KW_TEST_OUT={}", sarif_out.display()))
