@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -203,6 +203,16 @@ pub struct ScanArgs {
     /// Minimum severity that makes the exit code 1 (default: low, i.e. any finding).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+
+    /// Lowest confidence reported (default: medium): `low` also shows generic values in tests,
+    /// fixtures, docs and examples and weak values; what is hidden is counted in the summary.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
+
+    /// Scan vendored dependency trees too (`node_modules/`, `vendor/`, `site-packages/`,
+    /// `.venv/`, `third_party/`…); tree scans skip them by default and count them.
+    #[arg(long)]
+    pub include_vendored: bool,
 
     /// Environment variable holding the apikee signing secret, to verify customer keys offline.
     #[arg(long, value_name = "NAME")]

@@ -15,7 +15,7 @@ use crate::fingerprint::is_fingerprint;
 use crate::matcher::{MatchOptions, Matcher};
 use crate::redact::redact_str;
 use crate::rules::{AllowSpec, RuleSet, RuleSpec};
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 use crate::yaml::{line_of, parse_yaml};
 
 /// The file name looked for at the repository root or the scanned directory.
@@ -43,6 +43,9 @@ pub struct Config {
     /// Minimum severity that makes the exit code 1.
     #[serde(default)]
     pub fail_on: Option<Severity>,
+    /// Lowest confidence reported (`low`, `medium`, `high`; default `medium`).
+    #[serde(default)]
+    pub min_confidence: Option<Confidence>,
     /// Bytes, or a size such as `50MiB`.
     #[serde(default)]
     pub max_file_size: Option<SizeSpec>,

@@ -4,7 +4,7 @@
 pub use crate::chunk::HistoryInfo;
 use crate::chunk::{Place, Provenance};
 use crate::redact::Secret;
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 
 /// One place a secret was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,9 @@ pub struct Finding {
     /// Facts decoded offline (tenant, scopes, expiry).
     pub details: Vec<(String, String)>,
     pub verified: Option<bool>,
+    /// How sure it is a live credential (`confidence::assess`), and why.
+    pub confidence: Confidence,
+    pub confidence_why: String,
     /// Why `verified` is what it is (`200 from the provider`, `timeout`), when a provider was
     /// asked (`scan --verify`).
     pub verification: Option<String>,

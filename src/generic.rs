@@ -160,6 +160,7 @@ fn reference(v: &str) -> bool {
         || v.starts_with("#{")
         || v.starts_with("arn:")
         || v.contains("${")
+        || v.contains("#{")
         || v.contains("{{")
         || re(&PROVIDER_REF, r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_./:-]+$").is_match(v)
 }
@@ -179,8 +180,9 @@ fn pattern_or_format(v: &str) -> bool {
 fn path_or_url(v: &str) -> bool {
     static FILE: OnceLock<Regex> = OnceLock::new();
     static VERSION: OnceLock<Regex> = OnceLock::new();
+    // `/`-separated, and a route's `controller#action` (`active_storage/disk#update`).
     let segments_are_words = v.contains('/')
-        && v.split('/').all(|seg| {
+        && v.split(['/', '#']).all(|seg| {
             seg.is_empty()
                 || identifier_or_words(seg)
                 || re(&VERSION, r"^v?[0-9]+(?:\.[0-9]+)*$").is_match(seg)
@@ -201,6 +203,8 @@ fn path_or_url(v: &str) -> bool {
 /// `EmrManagedMasterSecurityGroup`, `self.api_key`).
 fn identifier_or_words(v: &str) -> bool {
     static SHAPES: OnceLock<Regex> = OnceLock::new();
+    // A private-by-convention name (`_aj_ruby2_keywords`, `__init__`) is still a name.
+    let v = v.trim_matches('_');
     let shapes = re(
         &SHAPES,
         r"(?x)^(?:
@@ -409,6 +413,17 @@ mod tests {
                 "pub const FINGERPRINT_KEY: &str = \"",
             ),
             ("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "{\"key\": \""),
+            // Seen in real code (rails, gin): interpolations, private names, routes.
+            ("ROUTES_#{object_id}_SCRIPT_NAME", "@env_key = \""),
+            (
+                "_aj_hash_with_indifferent_access",
+                "WITH_INDIFFERENT_ACCESS_KEY = \"",
+            ),
+            (
+                "active_storage/disk#update",
+                "\"/disk/:encoded_token\" => \"",
+            ),
+            ("_gin-gonic/gin/bodybyteskey", "const BodyBytesKey = \""),
         ] {
             assert!(!ok(v, before), "{v} after {before}");
         }

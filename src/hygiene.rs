@@ -50,6 +50,8 @@ fn finding(hit: Hit, provenance: &Provenance) -> Finding {
         secret,
         details: hit.details,
         verified: None,
+        confidence: Default::default(),
+        confidence_why: String::new(),
         verification: None,
         history: None,
         inline_allowed: false,

@@ -14,7 +14,7 @@ use crate::config::{Config, FILE_NAME, parse_size};
 use crate::matcher::MatchOptions;
 use crate::report::Format;
 use crate::rules::{Allow, PathFilter, PathsSpec, RuleSet};
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 use crate::source::worktree::WalkOptions;
 use crate::source::{ScanMode, git};
 
@@ -127,6 +127,10 @@ pub struct Settings {
     pub baseline_path: Option<PathBuf>,
     pub update_baseline: bool,
     pub fail_on: Severity,
+    /// Findings below it are counted, not reported.
+    pub min_confidence: Confidence,
+    /// Tree scans: scan vendored dependency trees too.
+    pub include_vendored: bool,
     pub purge_file: Option<PathBuf>,
     /// Range and pre-push scans: what the range's own config and baseline would suppress.
     pub head_side: Option<HeadSide>,
@@ -333,6 +337,11 @@ impl Settings {
                 max_file_size,
             },
             fail_on: args.fail_on.or(config.fail_on).unwrap_or(Severity::Low),
+            min_confidence: args
+                .min_confidence
+                .or(config.min_confidence)
+                .unwrap_or(Confidence::Medium),
+            include_vendored: args.include_vendored,
             paths,
             match_opts,
             path_filter,

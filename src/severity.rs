@@ -54,3 +54,47 @@ impl fmt::Display for Severity {
         f.pad(self.as_str())
     }
 }
+
+/// How sure keywarden is that a finding is a live credential someone should rotate: `high` (a
+/// vendor layout whose checksum or signature holds, or verified live), `medium` (a vendor layout
+/// without a checksum, a generic value with strong signals, a file rule), `low` (a generic value
+/// in a test, fixture, docs or example path, or a weak one). `--min-confidence` hides what is
+/// below it, and the summary counts what it hid.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}

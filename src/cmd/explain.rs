@@ -37,7 +37,19 @@ fn line(args: &ExplainArgs, spec: &str) -> Result<i32> {
         writeln!(out, "  no rule's pattern sees a secret on this line")?;
     }
     for c in candidates {
-        writeln!(out, "  {} saw {}: {}", c.rule_id, c.secret, c.outcome)?;
+        write!(out, "  {} saw {}: {}", c.rule_id, c.secret, c.outcome)?;
+        match r.rules.get(&c.rule_id).filter(|_| c.reported) {
+            Some(rule) => {
+                let (level, why) = crate::confidence::judge(
+                    rule,
+                    Some(c.value.expose()),
+                    std::iter::once(shown.as_str()),
+                    None,
+                );
+                writeln!(out, ", {level} confidence ({why})")?;
+            }
+            None => writeln!(out)?,
+        }
     }
     Ok(0)
 }

@@ -41,6 +41,7 @@ pub fn run(args: &FixArgs) -> Result<i32> {
         rules
             .has_file_rules()
             .then_some(&about as &dyn Fn(&str) -> bool),
+        None,
         &repo_root,
         |_| true,
     );

@@ -12,7 +12,11 @@ pub struct Candidate {
     pub rule_id: String,
     /// The candidate, redacted.
     pub secret: String,
+    /// The candidate in full, for judging it (never shown).
+    pub value: crate::redact::Secret,
     pub outcome: String,
+    /// The scan reports it.
+    pub reported: bool,
 }
 
 impl Matcher<'_> {
@@ -90,6 +94,11 @@ impl Matcher<'_> {
                 out.push(Candidate {
                     rule_id: rule.id().to_string(),
                     secret,
+                    value: crate::redact::Secret::new(
+                        String::from_utf8_lossy(&data[g.start()..g.end()]).into_owned(),
+                        &rule.spec.keywords,
+                    ),
+                    reported: outcome == "reported",
                     outcome,
                 });
             }

@@ -66,6 +66,8 @@ pub fn build(
             }],
             details: m.verdict.details.clone(),
             verified: m.verdict.verified,
+            confidence: Default::default(),
+            confidence_why: String::new(),
             verification: None,
             history: None,
             inline_allowed: m.suppressed == Some(Suppression::Inline),

@@ -48,6 +48,12 @@ pub struct Counts {
     pub rules_disabled: usize,
     pub baselined: usize,
     pub below_threshold: usize,
+    /// Findings below `--min-confidence` (by default the `low` ones: generic values in tests,
+    /// docs and examples, weak values), not reported.
+    pub below_confidence: usize,
+    /// Files in vendored dependency trees (`node_modules/`, `vendor/`, `site-packages/`…) a
+    /// tree scan skipped (`--include-vendored` scans them).
+    pub vendored: usize,
 }
 
 impl Counts {
@@ -63,6 +69,7 @@ impl Counts {
         self.suppressed_inline += o.suppressed_inline;
         self.suppressed_config += o.suppressed_config;
         self.excluded_paths += o.excluded_paths;
+        self.vendored += o.vendored;
     }
 
     /// The text summary's words for the counters (files and bytes always, the others when not
@@ -88,6 +95,8 @@ impl Counts {
         some(self.suppressed, "suppressed inline or by config");
         some(self.baselined, "in baseline");
         some(self.below_threshold, "below --fail-on");
+        some(self.below_confidence, "below --min-confidence");
+        some(self.vendored, "vendored file(s) skipped");
         parts
     }
 }
@@ -207,11 +216,13 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
     });
     stats.counts.commits = source.commits();
     stats.counts.excluded_paths = source.excluded();
+    stats.counts.vendored = source.vendored();
     let findings = group(settled);
+    let inline_allowed = group(allowed);
     stats.elapsed = started.elapsed();
     Ok(Outcome {
         findings,
-        inline_allowed: group(allowed),
+        inline_allowed,
         stats,
     })
 }

@@ -21,10 +21,11 @@ impl Reporter for Annotations {
             let steps = report.checklist(f).steps();
             let first = steps.first().map(String::as_str).unwrap_or_default();
             let msg = format!(
-                "{} ({}) — {}. First step: {first}",
+                "{} ({}) — {}, {} confidence. First step: {first}",
                 f.rule_name,
                 f.shown_secret(report.show_secrets),
-                f.severity
+                f.severity,
+                f.confidence
             );
             for l in &f.locations {
                 writeln!(

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Report, Reporter};
 use crate::finding::{Finding, HistoryInfo, Location};
 use crate::pipeline::Counts;
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 
 /// The whole report: the reporter serialises exactly this type, and the committed schema is
 /// derived from it. Findings are built one at a time while they are written (`Findings`), so
@@ -61,6 +61,10 @@ pub struct JsonFinding {
     pub context: String,
     /// Facts decoded offline (tenant, scopes, expiry).
     pub details: BTreeMap<String, String>,
+    /// How sure keywarden is that it is a live credential: `high`, `medium` or `low`.
+    pub confidence: Confidence,
+    /// Why that level (`a GitHub key whose offline check holds`).
+    pub confidence_reason: String,
     /// `true` when checked live or by signature, `false` when checked dead, `null` unchecked.
     pub verified: Option<bool>,
     /// Why `verified` is what it is, when `--verify` asked the provider (`401 from the
@@ -135,6 +139,8 @@ impl JsonFinding {
             fingerprint: f.fingerprint.clone(),
             context: p.context.clone(),
             details: f.details.iter().cloned().collect(),
+            confidence: f.confidence,
+            confidence_reason: f.confidence_why.clone(),
             verified: f.verified,
             verification: f.verification.clone(),
             source: f.place().as_str().to_string(),

@@ -43,12 +43,15 @@ impl Reporter for Summary {
         if verified {
             writeln!(
                 out,
-                "| rule | severity | file:line | secret | live? | first step |"
+                "| rule | severity | confidence | file:line | secret | live? | first step |"
+            )?;
+            writeln!(out, "|---|---|---|---|---|---|---|")?;
+        } else {
+            writeln!(
+                out,
+                "| rule | severity | confidence | file:line | secret | first step |"
             )?;
             writeln!(out, "|---|---|---|---|---|---|")?;
-        } else {
-            writeln!(out, "| rule | severity | file:line | secret | first step |")?;
-            writeln!(out, "|---|---|---|---|---|")?;
         }
         for f in &report.findings {
             let steps = report.checklist(f).steps();
@@ -67,9 +70,10 @@ impl Reporter for Summary {
             };
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {live}{} |",
+                "| {} | {} | {} | {} | {} | {live}{} |",
                 md_code(&f.rule_id),
                 f.severity,
+                f.confidence,
                 places.join("<br>"),
                 md_code(f.shown_secret(report.show_secrets)),
                 md_inline(first)

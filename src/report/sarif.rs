@@ -22,7 +22,7 @@ use crate::checklist::Checklist;
 use crate::chunk::Place;
 use crate::finding::{Finding, Location};
 use crate::rules::{Rule, RuleKind};
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 
 /// GitHub rejects runs with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
@@ -228,6 +228,8 @@ fn result(f: &Finding, l: &Location, report: &Report, rule_index: usize) -> Sari
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let mut props = BTreeMap::new();
     props.insert("source".to_string(), json!(l.provenance.place().as_str()));
+    props.insert("confidence".to_string(), json!(f.confidence.as_str()));
+    props.insert("confidenceReason".to_string(), json!(f.confidence_why));
     let codecs = l.provenance.codecs();
     if !codecs.is_empty() {
         props.insert("decoded".to_string(), json!(codecs));
@@ -288,7 +290,18 @@ fn result(f: &Finding, l: &Location, report: &Report, rule_index: usize) -> Sari
     SarifResult::builder()
         .rule_id(f.rule_id.clone())
         .rule_index(rule_index as i64)
-        .level(level(f.severity))
+        // A low-confidence finding (shown only with --min-confidence low) is a note.
+        .level(if f.confidence == Confidence::Low {
+            ResultLevel::Note
+        } else {
+            level(f.severity)
+        })
+        // SARIF's rank: 0 to 100, how likely the result is real.
+        .rank(match f.confidence {
+            Confidence::High => 90.0,
+            Confidence::Medium => 60.0,
+            Confidence::Low => 30.0,
+        })
         .message(Message::builder().text(text).build())
         .locations(vec![
             SarifLocation::builder().physical_location(physical).build(),

@@ -58,6 +58,11 @@ impl Reporter for Text {
             if let Some(secret) = &f.secret {
                 writeln!(out, "  secret  {}", secret.shown(report.show_secrets))?;
             }
+            writeln!(
+                out,
+                "  sure    {} confidence: {}",
+                f.confidence, f.confidence_why
+            )?;
             let context = f.primary().context.trim();
             if !context.is_empty() {
                 writeln!(out, "  line    {context}")?;

@@ -149,6 +149,11 @@ pub trait Source: Sync {
         &NoFacts
     }
 
+    /// Files in vendored dependency trees a tree scan left out (for the summary).
+    fn vendored(&self) -> usize {
+        0
+    }
+
     /// Items the path filter kept out (for the summary).
     fn excluded(&self) -> usize {
         0

@@ -38,6 +38,8 @@ pub struct Worktree {
     targets: Vec<Target>,
     max_file_size: u64,
     excluded: usize,
+    /// Files in vendored dependency trees left out.
+    vendored: usize,
 }
 
 impl Worktree {
@@ -49,12 +51,28 @@ impl Worktree {
         roots: &[PathBuf],
         opts: &WalkOptions,
         file_rule_about: Option<&dyn Fn(&str) -> bool>,
+        vendored: Option<&dyn Fn(&str) -> bool>,
         root: &Path,
         admit: impl Fn(&Target) -> bool,
     ) -> (Worktree, Vec<String>) {
         let (mut targets, warnings) = walk(roots, opts);
         if !opts.no_ignore {
             add_tracked(roots, root, &mut targets);
+        }
+        let mut skipped_vendored = 0;
+        if let Some(is_vendored) = vendored {
+            // Judged below the root the user named: `scan node_modules/pkg` scans it.
+            let below_root = |t: &Target| -> String {
+                roots
+                    .iter()
+                    .find_map(|r| t.path.strip_prefix(r).ok())
+                    .unwrap_or(&t.path)
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            let before = targets.len();
+            targets.retain(|t| !is_vendored(&below_root(t)));
+            skipped_vendored = before - targets.len();
         }
         let walked = targets.len();
         targets.retain(|t| admit(t));
@@ -67,6 +85,7 @@ impl Worktree {
                 targets,
                 max_file_size: opts.max_file_size,
                 excluded,
+                vendored: skipped_vendored,
             },
             warnings,
         )
@@ -86,6 +105,10 @@ impl Source for Worktree {
     }
 
     fn reader(&self) {}
+
+    fn vendored(&self) -> usize {
+        self.vendored
+    }
 
     fn excluded(&self) -> usize {
         self.excluded

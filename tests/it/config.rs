@@ -292,13 +292,36 @@ fn the_passwords_pack_is_opt_in() {
     let off = keywarden(d, &["scan", ".", "--format", "json"]);
     assert_eq!(off.code, 0, "off by default: {}", off.all());
     write(d, ".keywarden.yaml", "packs:\n  passwords: true\n");
-    let on = keywarden(d, &["scan", ".", "--format", "json"]);
+    // A weak password is low confidence: counted, not reported, at the default level.
+    let hidden = keywarden(d, &["scan", ".", "--format", "json"]);
+    assert_eq!(hidden.code, 0, "{}", hidden.all());
+    assert_eq!(json(&hidden)["summary"]["below_confidence"], 1);
+    let on = keywarden(
+        d,
+        &["scan", ".", "--format", "json", "--min-confidence", "low"],
+    );
     assert_eq!(on.code, 1, "{}", on.all());
     assert_eq!(
         findings(&on),
         vec![("weak-password-assignment".into(), "db.py".into(), 2)]
     );
     assert_eq!(json(&on)["findings"][0]["severity"], "low");
+    assert_eq!(json(&on)["findings"][0]["confidence"], "low");
+    let why = keywarden(
+        d,
+        &[
+            "explain",
+            "--line",
+            "db.py:2",
+            "--config",
+            ".keywarden.yaml",
+        ],
+    );
+    assert!(
+        why.stdout.contains("low confidence (a weak value, under"),
+        "{}",
+        why.stdout
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod accuracy;
 mod action;
 mod attacks;
 mod cli;
+mod confidence;
 mod config;
 mod containers;
 mod git;

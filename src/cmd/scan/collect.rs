@@ -49,11 +49,13 @@ pub fn collect_with(
         ScanMode::Tree => {
             let t = Instant::now();
             let about = |p: &str| set.file_rule_about(p);
+            let vendored = |p: &str| crate::contexts::Contexts::get().vendored(p);
             let (source, warnings) = Worktree::new(
                 &s.paths,
                 &s.walk,
                 set.has_file_rules()
                     .then_some(&about as &dyn Fn(&str) -> bool),
+                (!s.include_vendored).then_some(&vendored as &dyn Fn(&str) -> bool),
                 &s.root,
                 |t| admit(&t.display),
             );
@@ -97,6 +99,16 @@ pub fn collect_with(
         }
     };
     outcome.stats.counts.rules_disabled = rules.disabled;
+    // Path classes are judged below the repository root (or the scanned directory), never by
+    // the folders the checkout happens to sit in.
+    let below_root = |p: &str| -> String {
+        std::path::Path::new(p)
+            .strip_prefix(&s.root)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| p.to_string())
+    };
+    crate::confidence::assess(&mut outcome.findings, set, &below_root);
+    crate::confidence::assess(&mut outcome.inline_allowed, set, &below_root);
     drop_custom_examples(&mut outcome.findings, rules);
     Ok(outcome)
 }

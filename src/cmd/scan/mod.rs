@@ -1,6 +1,7 @@
 //! `keywarden scan` and `keywarden baseline`, wired from named stages: resolve the settings,
 //! collect (source → pipeline → grouped findings), then baseline filter, what a range's own
-//! settings would hide (trust), verification, the purge file, the verdict and the reports.
+//! settings would hide (trust), verification, the confidence filter, the purge file, the
+//! verdict and the reports.
 //! Each stage is a type in this folder; this function only puts them in order.
 
 use std::time::Instant;
@@ -64,6 +65,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
     if let Some(v) = Verification::new(&s) {
         v.apply(&mut findings, &mut stats.stages)?;
     }
+    output::confidence_filter(&mut findings, s.min_confidence, &mut stats);
     if let Some(purge) = PurgeFile::new(&s) {
         purge.write(&findings)?;
     }

@@ -11,7 +11,7 @@ use crate::messages;
 use crate::pipeline::Stats;
 use crate::report::{Covered, Format, Report};
 use crate::settings::Settings;
-use crate::severity::Severity;
+use crate::severity::{Confidence, Severity};
 use crate::source::ScanMode;
 
 /// `--purge-file FILE`: every secret once, as `git filter-repo --replace-text` reads it (0600).
@@ -41,6 +41,13 @@ impl<'a> PurgeFile<'a> {
         ));
         Ok(())
     }
+}
+
+/// `--min-confidence`: findings below it are not reported, and counted.
+pub fn confidence_filter(findings: &mut Vec<Finding>, min: Confidence, stats: &mut Stats) {
+    let before = findings.len();
+    findings.retain(|f| f.confidence >= min);
+    stats.counts.below_confidence = before - findings.len();
 }
 
 /// What the scan's result means for the exit code: 1 for findings at or above `--fail-on`,

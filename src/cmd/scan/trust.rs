@@ -92,6 +92,8 @@ pub fn suppressions_added(
                     ("by".to_string(), c.what),
                 ],
                 verified: None,
+                confidence: Default::default(),
+                confidence_why: String::new(),
                 verification: None,
                 locations: vec![Location {
                     path: c.path,

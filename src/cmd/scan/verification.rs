@@ -35,6 +35,10 @@ impl<'a> Verification<'a> {
         let since = Instant::now();
         let asked = crate::verify::run(findings, self.rules, self.opts)?;
         stages.push(stage("verify", since, asked, "request(s)"));
+        for f in findings.iter_mut().filter(|f| f.verified == Some(true)) {
+            f.confidence = crate::severity::Confidence::High;
+            f.confidence_why = "the provider confirmed it live".into();
+        }
         if self.only_verified {
             findings.retain(|f| f.verified == Some(true));
         }
