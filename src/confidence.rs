@@ -6,8 +6,9 @@
 //!   signals;
 //! - `low`: a value judged by its name or container (generic rules, URL and connection-string
 //!   passwords) that is weak (short) or found only in test, fixture, docs, example or generated
-//!   paths (`rules/contexts.yaml`), and test material there (a test certificate's private key).
-//!   Path classes never lower a vendor key.
+//!   paths (`rules/contexts.yaml`), test material there (a test certificate's private key),
+//!   and a vendor layout without an offline check found only in test or fixture paths (test
+//!   vectors). Nothing lowers a key whose checksum or signature holds.
 
 use crate::contexts::Contexts;
 use crate::finding::Finding;
@@ -43,21 +44,23 @@ pub fn judge<'p>(
             format!("a weak value, under {WEAK_LEN} characters"),
         );
     }
-    if judged || contexts.test_material(rule.id()) {
+    let proven = rule.spec.validate.is_some_and(|v| v.proves_key());
+    let vendor_layout = rule.kind == RuleKind::Provider && !proven && !judged;
+    if judged || vendor_layout || contexts.test_material(rule.id()) {
         let mut class = None;
         let only_in_context = paths.all(|p| match contexts.class_of(p) {
-            Some(c) => {
+            Some(c) if !vendor_layout || contexts.lowers_vendor_layouts(c) => {
                 class.get_or_insert(c);
                 true
             }
-            None => false,
+            _ => false,
         });
         if let (Some(c), true) = (class, only_in_context) {
             return (Confidence::Low, format!("found only in {c} paths"));
         }
     }
     match rule.kind {
-        RuleKind::Provider if rule.spec.validate.is_some_and(|v| v.proves_key()) => (
+        RuleKind::Provider if proven => (
             Confidence::High,
             format!(
                 "{} key layout, and its offline check holds",

@@ -14,6 +14,7 @@ const TEXT: &str = include_str!("../rules/contexts.yaml");
 struct Spec {
     classes: std::collections::BTreeMap<String, Vec<String>>,
     test_material: Vec<String>,
+    vendor_layouts_low_in: Vec<String>,
     vendored: Vec<String>,
 }
 
@@ -22,6 +23,7 @@ pub struct Contexts {
     /// (class name, its globs), in the file's order.
     classes: Vec<(String, GlobSet)>,
     test_material: Vec<String>,
+    vendor_layouts_low_in: Vec<String>,
     vendored: GlobSet,
 }
 
@@ -47,6 +49,7 @@ impl Contexts {
                     .map(|(name, globs)| (name.clone(), compile(globs)))
                     .collect(),
                 test_material: spec.test_material,
+                vendor_layouts_low_in: spec.vendor_layouts_low_in,
                 vendored: compile(&spec.vendored),
             }
         })
@@ -65,6 +68,11 @@ impl Contexts {
     /// Whether findings of rule `id` are test material when found only in a class's paths.
     pub fn test_material(&self, id: &str) -> bool {
         self.test_material.iter().any(|r| r == id)
+    }
+
+    /// Whether a vendor key layout without an offline check is `low` in `class`.
+    pub fn lowers_vendor_layouts(&self, class: &str) -> bool {
+        self.vendor_layouts_low_in.iter().any(|c| c == class)
     }
 
     /// Whether `path` is inside a vendored dependency tree.

@@ -1,6 +1,7 @@
 //! The placeholder vocabulary (`rules/placeholders.yaml`): values that only stand in for a
 //! secret (`YOUR_API_KEY`, `<token>`, `changeme`, `${VAR}`). One list, as data, consulted by
-//! every rule that opts in and by the `.env.example` check, so they never disagree.
+//! every rule that opts in and by the `.env.example` check, so they never disagree. Beside it,
+//! keys published as examples (`rules/published-examples.yaml`), which no rule reports.
 
 use std::sync::OnceLock;
 
@@ -14,6 +15,38 @@ const TEXT: &str = include_str!("../rules/placeholders.yaml");
 struct Spec {
     words: Vec<String>,
     patterns: Vec<String>,
+}
+
+const PUBLISHED: &str = include_str!("../rules/published-examples.yaml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishedSpec {
+    examples: Vec<Published>,
+}
+
+/// A key published as an example (`rules/published-examples.yaml`): public by design.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    pub value: String,
+    /// Where it was published (a documentation page, an SDK).
+    pub source: String,
+}
+
+/// Keys published as examples, never reported by any rule.
+pub fn published() -> &'static [Published] {
+    static P: OnceLock<Vec<Published>> = OnceLock::new();
+    P.get_or_init(|| {
+        crate::yaml::parse_yaml::<PublishedSpec>("rules/published-examples.yaml", PUBLISHED)
+            .expect("the built-in published examples parse (unit-tested)")
+            .examples
+    })
+}
+
+/// The published example `value` is, if it is one.
+pub fn published_example(value: &[u8]) -> Option<&'static Published> {
+    published().iter().find(|p| p.value.as_bytes() == value)
 }
 
 /// The compiled vocabulary.
@@ -52,6 +85,15 @@ impl Placeholders {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_examples_parse_and_are_known_by_value() {
+        assert!(published().len() >= 5);
+        assert!(published().iter().all(|p| !p.source.is_empty()));
+        let aws = published_example(b"AKIAIOSFODNN7EXAMPLE").expect("listed");
+        assert!(aws.source.contains("AWS"));
+        assert!(published_example(b"AKIAIOSFODNN7EXAMPLF").is_none());
+    }
 
     #[test]
     fn vocabulary_parses_and_knows_the_usual_stand_ins() {

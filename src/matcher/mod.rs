@@ -45,6 +45,8 @@ pub enum Dropped {
     Validator(crate::validate::Validator),
     /// The rule's own allowlist.
     RuleAllowlist,
+    /// A key published as an example (`rules/published-examples.yaml`).
+    PublishedExample(&'static str),
 }
 
 /// One secret a rule found in one chunk, before it becomes a `Finding`.
@@ -284,6 +286,9 @@ impl<'r> Matcher<'r> {
         let entropy = shannon_entropy(secret);
         if rule.spec.min_entropy > 0.0 && entropy < rule.spec.min_entropy {
             return Err(Dropped::Entropy(entropy, rule.spec.min_entropy));
+        }
+        if let Some(p) = crate::placeholders::published_example(secret) {
+            return Err(Dropped::PublishedExample(&p.source));
         }
         if rule.spec.placeholders
             && crate::placeholders::Placeholders::get().matches(&String::from_utf8_lossy(secret))

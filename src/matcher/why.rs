@@ -71,6 +71,9 @@ impl Matcher<'_> {
                     Err(Dropped::Validator(v)) => format!(
                         "not reported: the rule's offline check ({v:?}) says it is not a secret (a placeholder, reference, word, path, digest, or a malformed key)"
                     ),
+                    Err(Dropped::PublishedExample(source)) => format!(
+                        "not reported: a published example ({source}), public by design"
+                    ),
                     Err(Dropped::RuleAllowlist) => {
                         "not reported: the rule's own allowlist matches it".to_string()
                     }

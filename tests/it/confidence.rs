@@ -1,8 +1,10 @@
 //! Confidence on every finding, and where it comes from: a generic value found only in test,
 //! docs or example paths, or a weak one, is `low` (hidden by default, counted, shown with
 //! `--min-confidence low`); a vendor key whose checksum holds is `high` wherever it is; a
-//! vendor layout without a checksum stays `medium` in a test; vendored dependency trees are
-//! skipped by tree scans and counted. Every key here is FAKE, made in the real shape.
+//! vendor layout without a checksum is `low` among test vectors but stays `medium` in docs (a
+//! README with a real key is a classic leak); a published example key is never reported;
+//! vendored dependency trees are skipped by tree scans and counted. Every key here is FAKE,
+//! made in the real shape, except the published examples, which are public.
 
 use crate::util::fakes::{ALNUM, Fakes};
 use crate::util::*;
@@ -34,6 +36,17 @@ fn context_lowers_generic_values_never_a_checksummed_key() {
     let (in_src, in_test) = (f.s(ALNUM, 32), f.s(ALNUM, 32));
     let gh = f.github();
     let stripe = f.stripe_live();
+    let in_readme = f.stripe_live();
+    write(
+        d,
+        "docs/README.md",
+        &format!("FAKE key for the docs: `{in_readme}`\n"),
+    );
+    write(
+        d,
+        "src/aws.py",
+        "# published by AWS as an example\nAWS_ACCESS_KEY_ID = \"AKIAIOSFODNN7EXAMPLE\"\n",
+    );
     write(
         d,
         "src/app.py",
@@ -72,7 +85,7 @@ fn context_lowers_generic_values_never_a_checksummed_key() {
             ),
             (
                 "stripe-live-secret-key".into(),
-                "tests/test_app.py".into(),
+                "docs/README.md".into(),
                 "medium".into()
             ),
         ],
@@ -80,7 +93,7 @@ fn context_lowers_generic_values_never_a_checksummed_key() {
         run.stdout
     );
     let summary = &json(&run)["summary"];
-    assert_eq!(summary["below_confidence"], 3, "{summary}");
+    assert_eq!(summary["below_confidence"], 4, "{summary}");
     let all = keywarden(
         d,
         &["scan", ".", "--format", "json", "--min-confidence", "low"],
@@ -93,6 +106,22 @@ fn context_lowers_generic_values_never_a_checksummed_key() {
     assert!(low.contains(&"tests/test_app.py".to_string()), "{low:?}");
     assert!(low.contains(&"examples/settings.py".to_string()), "{low:?}");
     assert!(low.contains(&"src/db.py".to_string()), "{low:?}");
+    assert!(
+        judged(&all).contains(&(
+            "stripe-live-secret-key".into(),
+            "tests/test_app.py".into(),
+            "low".into()
+        )),
+        "test vectors: {}",
+        all.stdout
+    );
+    assert!(!all.stdout.contains("src/aws.py"), "a published example");
+    let why = keywarden(d, &["explain", "--line", "src/aws.py:2"]);
+    assert!(
+        why.stdout.contains("published example (AWS documentation"),
+        "{}",
+        why.stdout
+    );
     let high = keywarden(
         d,
         &["scan", ".", "--format", "json", "--min-confidence", "high"],
@@ -124,7 +153,7 @@ fn context_lowers_generic_values_never_a_checksummed_key() {
     );
     let text = keywarden(d, &["scan", "src", "--color", "never"]);
     assert!(text.stdout.contains("medium confidence"), "{}", text.stdout);
-    assert_no_secret(&all, &[&in_src, &in_test, &gh, &stripe]);
+    assert_no_secret(&all, &[&in_src, &in_test, &gh, &stripe, &in_readme]);
 }
 
 #[test]

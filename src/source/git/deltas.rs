@@ -423,17 +423,8 @@ mod hostile {
     /// A delta header claiming `base` and `result` bytes, then `ops` as they come.
     fn header(base: u64, result: u64, ops: &[u8]) -> Vec<u8> {
         let mut d = Vec::new();
-        for mut v in [base, result] {
-            loop {
-                let b = (v & 0x7f) as u8;
-                v >>= 7;
-                if v == 0 {
-                    d.push(b);
-                    break;
-                }
-                d.push(b | 0x80);
-            }
-        }
+        crate::leb128::put(&mut d, base);
+        crate::leb128::put(&mut d, result);
         d.extend_from_slice(ops);
         d
     }
@@ -468,17 +459,8 @@ mod tests {
 
     fn delta(base_len: usize, result_len: usize, ops: &[u8]) -> Vec<u8> {
         let mut d = Vec::new();
-        for mut v in [base_len, result_len] {
-            loop {
-                let b = (v & 0x7f) as u8;
-                v >>= 7;
-                if v == 0 {
-                    d.push(b);
-                    break;
-                }
-                d.push(b | 0x80);
-            }
-        }
+        crate::leb128::put(&mut d, base_len as u64);
+        crate::leb128::put(&mut d, result_len as u64);
         d.extend_from_slice(ops);
         d
     }
