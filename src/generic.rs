@@ -10,89 +10,31 @@ use regex::Regex;
 use crate::entropy::shannon_entropy;
 use crate::placeholders::Placeholders;
 
+const WORDS: &str = include_str!("../rules/generic-words.yaml");
+
+/// The word and host lists (`rules/generic-words.yaml`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    secret_words: Vec<String>,
+    public_names: Vec<String>,
+    digest_names: Vec<String>,
+    uuid_secret_names: Vec<String>,
+    local_hosts: Vec<String>,
+    doc_hosts: Vec<String>,
+}
+
+fn words() -> &'static Words {
+    static W: OnceLock<Words> = OnceLock::new();
+    W.get_or_init(|| {
+        crate::yaml::parse_yaml("rules/generic-words.yaml", WORDS)
+            .expect("the built-in word lists parse (unit-tested)")
+    })
+}
+
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
 }
-
-/// Words that make a name secret-sounding.
-const SECRET_WORDS: &[&str] = &[
-    "key",
-    "secret",
-    "token",
-    "passw",
-    "pwd",
-    "pat",
-    "credential",
-    "auth",
-];
-
-/// Names that say the value is public or not a credential (`public_key`, `csrf_token`).
-const PUBLIC_NAMES: &[&str] = &[
-    "public",
-    "publishable",
-    "pubkey",
-    "pub_key",
-    "s3key",
-    "s3_key",
-    "objectkey",
-    "object_key",
-    "clienttoken",
-    "client_token",
-    "requesttoken",
-    "request_token",
-    "updatetoken",
-    "update_token",
-    "forwardtoken",
-    "backwardtoken",
-    "sequencetoken",
-    "sequence_token",
-    "csrf",
-    "xsrf",
-    "sort_key",
-    "sortkey",
-    "partition_key",
-    "primary_key",
-    "foreign_key",
-    "result_key",
-    "cache_key",
-    "cachekey",
-    "map_key",
-    "idempotency",
-    "page_token",
-    "pagetoken",
-    "next_token",
-    "nexttoken",
-    "continuation",
-    "cancellation",
-    "sync_token",
-    "lock_key",
-    "row_key",
-    "dedup",
-    "group_key",
-    "event_key",
-    "sentry_key",
-    "tokenizer",
-    "token_type",
-    "tokentype",
-    "key_type",
-    "keytype",
-];
-
-/// Names under which a 40-hex value is a commit or a digest, not a secret.
-const DIGEST_NAMES: &[&str] = &[
-    "commit",
-    "sha",
-    "hash",
-    "rev",
-    "digest",
-    "checksum",
-    "etag",
-    "fingerprint",
-    "oid",
-];
-
-/// Names under which a UUID is a credential (Heroku-style API keys, auth tokens).
-const UUID_SECRET_NAMES: &[&str] = &["api", "auth", "secret", "access", "bearer"];
 
 /// The secret-sounding name a value was assigned to: the last identifier before it that holds
 /// a secret word (`API_KEY` in `os.getenv("API_KEY", "…")`, `SECRET` in
@@ -100,7 +42,7 @@ const UUID_SECRET_NAMES: &[&str] = &["api", "auth", "secret", "access", "bearer"
 pub fn name_of(before: &[u8]) -> String {
     let text = String::from_utf8_lossy(before).to_ascii_lowercase();
     text.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
-        .find(|w| SECRET_WORDS.iter().any(|s| w.contains(s)))
+        .find(|w| words().secret_words.iter().any(|s| w.contains(s.as_str())))
         .unwrap_or_default()
         .to_string()
 }
@@ -112,7 +54,12 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
     };
     let name = name_of(before);
     // A bare `key` (a JSON field, a map entry) says nothing about what the value is.
-    if PUBLIC_NAMES.iter().any(|p| name.contains(p)) || matches!(name.as_str(), "key" | "keys") {
+    if words()
+        .public_names
+        .iter()
+        .any(|p| name.contains(p.as_str()))
+        || matches!(name.as_str(), "key" | "keys")
+    {
         return false;
     }
     if Placeholders::get().matches(v)
@@ -131,11 +78,17 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
     )
     .is_match(v)
     {
-        return UUID_SECRET_NAMES.iter().any(|s| name.contains(s));
+        return words()
+            .uuid_secret_names
+            .iter()
+            .any(|s| name.contains(s.as_str()));
     }
     let entropy = shannon_entropy(value);
     if v.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let digest_name = DIGEST_NAMES.iter().any(|s| name.contains(s));
+        let digest_name = words()
+            .digest_names
+            .iter()
+            .any(|s| name.contains(s.as_str()));
         return v.len() >= 32 && !digest_name && entropy >= 3.0;
     }
     let has = |f: fn(&u8) -> bool| value.iter().any(f);
@@ -219,25 +172,6 @@ fn identifier_or_words(v: &str) -> bool {
     shapes.is_match(v)
 }
 
-/// Local hosts where `user:user@host` is a development default, not a credential.
-const LOCAL_HOSTS: &[&str] = &[
-    "localhost",
-    "127.0.0.1",
-    "0.0.0.0",
-    "[::1]",
-    "db",
-    "database",
-    "postgres",
-    "postgresql",
-    "mysql",
-    "mariadb",
-    "mongo",
-    "mongodb",
-    "redis",
-    "rabbitmq",
-    "host.docker.internal",
-];
-
 /// A connection URL's password (`before` ends with `scheme://user:`, `after` starts with
 /// `@host`): not a placeholder, and not the user name again on a local host.
 pub fn database_password(password: &[u8], before: &[u8], after: &[u8]) -> bool {
@@ -260,7 +194,7 @@ pub fn database_password(password: &[u8], before: &[u8], after: &[u8]) -> bool {
 
 /// This machine or a development name (`localhost`, `*.local`, `*.test`).
 fn is_local(host: &str) -> bool {
-    LOCAL_HOSTS.contains(&host)
+    words().local_hosts.iter().any(|h| h == host)
         || host.ends_with(".local")
         || host.ends_with(".localhost")
         || host.ends_with(".test")
@@ -334,7 +268,11 @@ pub fn credential_password(password: &[u8], before: &[u8], after: &[u8]) -> bool
     };
     // A credential for this machine in a URL, `curl -u` or connection string is a test or
     // development one (ureq's proxy tests: `http://user:password123@localhost:3128`).
-    if DOC_HOSTS.iter().any(documented)
+    if words()
+        .doc_hosts
+        .iter()
+        .map(String::as_str)
+        .any(|d| documented(&d))
         || host.ends_with(".invalid")
         || host.ends_with(".example")
         || is_local(&host)
@@ -353,25 +291,28 @@ fn snake_case_name(v: &str) -> bool {
         && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
-/// Hosts (and their subdomains, for the dotted ones) that only appear in documentation and
-/// tests: RFC 2606 names and stand-ins.
-const DOC_HOSTS: &[&str] = &[
-    "example.com",
-    "example.org",
-    "example.net",
-    "host",
-    "hostname",
-    "server",
-    "domain.com",
-    "yourdomain.com",
-    "your-domain.com",
-    "mydomain.com",
-    "company.com",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_lists_parse_and_are_lowercase() {
+        let w = words();
+        for list in [
+            &w.secret_words,
+            &w.public_names,
+            &w.digest_names,
+            &w.uuid_secret_names,
+            &w.local_hosts,
+            &w.doc_hosts,
+        ] {
+            assert!(!list.is_empty());
+            assert!(
+                list.iter().all(|x| *x == x.to_ascii_lowercase()),
+                "{list:?}"
+            );
+        }
+    }
 
     fn ok(v: &str, before: &str) -> bool {
         plausible(v.as_bytes(), before.as_bytes(), &["ghp_".to_string()])
