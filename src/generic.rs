@@ -89,7 +89,8 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
             .digest_names
             .iter()
             .any(|s| name.contains(s.as_str()));
-        return v.len() >= 32 && !digest_name && entropy >= 3.0;
+        // 24 hex digits and up: KuCoin-style keys; shorter ones are ids and colours.
+        return v.len() >= 24 && !digest_name && entropy >= 3.0;
     }
     let has = |f: fn(&u8) -> bool| value.iter().any(f);
     let classes = [
@@ -158,6 +159,11 @@ fn identifier_or_words(v: &str) -> bool {
     static SHAPES: OnceLock<Regex> = OnceLock::new();
     // A private-by-convention name (`_aj_ruby2_keywords`, `__init__`) is still a name.
     let v = v.trim_matches('_');
+    // A word-prefixed random token (`shippo_live_f83caad7…`, `tk-us-jct0iq61x7…`) has the
+    // shape of snake words, but one of its segments is random.
+    if v.split(['_', '-', '.']).any(random_segment) {
+        return false;
+    }
     let shapes = re(
         &SHAPES,
         r"(?x)^(?:
@@ -170,6 +176,21 @@ fn identifier_or_words(v: &str) -> bool {
         )$",
     );
     shapes.is_match(v)
+}
+
+/// A segment no one would write as a word: long, and switching between letters and digits
+/// again and again (`f83caad739ee7158c7e9`, `ady0c0cqx2yqthy8wabxr720`), or long hex with a
+/// digit. `getUser2FactorAuth`, `sha256withrsa` and `v1beta1` switch too rarely.
+fn random_segment(seg: &str) -> bool {
+    if seg.len() < 12 || !seg.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let switches = seg
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+        .count();
+    switches >= 4 || (seg.len() >= 16 && seg.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A connection URL's password (`before` ends with `scheme://user:`, `after` starts with
@@ -330,6 +351,33 @@ mod tests {
             "3f1c2b9a-8e7d-4c6b-9a5f-1e2d3c4b5a69",
             "HEROKU_API_KEY=\""
         ));
+        // Word-prefixed random tokens of providers without a rule of their own.
+        assert!(ok(
+            "shippo_live_f83caad739ee7158c7e9ea3efebc3ad344a3c354",
+            "shippoToken = \""
+        ));
+        assert!(ok(
+            "b_fg_ady0c0cqx2yqthy8wabxr720_yc-beobaoujed88z",
+            "beamerToken = \""
+        ));
+        assert!(ok("39ca173cb6f5e9ba99c5a8e7", "kucoinToken = \""));
+        assert!(ok(
+            "5378bdc2-1610-90da-d6a2-e2fbff79bf79",
+            "squarespaceToken = \""
+        ));
+    }
+
+    #[test]
+    fn names_with_a_digit_or_two_are_still_names() {
+        for v in [
+            "getUser2FactorAuth",
+            "user_profile_v2",
+            "SHA256WITHRSA",
+            "Base64UrlEncoder",
+        ] {
+            assert!(identifier_or_words(v), "{v}");
+        }
+        assert!(!identifier_or_words("shippo_live_f83caad739ee7158c7e9ea3e"));
     }
 
     #[test]
