@@ -19,9 +19,9 @@ Each case is one file under bench/work/cases/ (in a folder named by number, so t
 word such as `test` or `example` colours a tool's judgement; secretlint inputs keep their file
 name, a gitleaks-style template sample is named for its language, e.g. app.py, Makefile), and
 every tool scans that folder once. A positive counts as found when the tool reports anything in
-its file; a negative counts as flagged likewise. Positives listed in bench/cases-unwanted.tsv
-are ones we judge a careful user would not want reported (with the reason there); they are
-shown apart and left out of the headline recall.
+its file; a negative counts as flagged likewise. Positives we judge a careful user would not
+want reported (public identifiers by rule name, obvious fakes by shape: UNWANTED_RULES and
+obvious_fake below) are counted apart with the reason and left out of the headline recall.
 
 Usage: python3 bench/cases.py [--repo gitleaks=GITDIR ...] [--show keywarden:missed:40]
   Default GITDIRs are /work/.mirror/<owner>+<name>/repo when present.
@@ -212,8 +212,8 @@ class GoRules:
         return val, i
 
     def args(self, toks, i, env, close=")"):
-        """Evaluated arguments up to the closing bracket; an element that fails is skipped (and
-        counted) when lenient, as list elements are independent cases."""
+        """Evaluated arguments up to the closing bracket; an element that fails is marked `bad`
+        and the rest still evaluate, as list elements are independent cases."""
         out = []
         while toks[i][1] != close:
             if toks[i][1] == ";":
@@ -377,8 +377,7 @@ class GoRules:
                 kind, t = toks[i]
                 j = self.skip_to(toks, i, ("=", ";"))
                 if toks[j][1] == "=":
-                    toks_i = j
-                    i = self.assign(toks, t, toks_i + 1, env)
+                    i = self.assign(toks, t, j + 1, env)
                     continue
             if start and kind == "ident" and i + 1 < len(toks) and toks[i + 1][1] in (":=", "="):
                 i = self.assign(toks, t, i + 2, env)
@@ -505,18 +504,6 @@ def obvious_fake(text):
     return None
 
 
-def load_unwanted(path):
-    """{(source, rule, case number) or (source, rule, '*'): reason} from bench/cases-unwanted.tsv."""
-    out = {}
-    if os.path.exists(path):
-        for line in open(path, encoding="utf-8"):
-            if line.startswith("#") or not line.strip():
-                continue
-            src, rule, which, reason = line.rstrip("\n").split("\t", 3)
-            out[(src, rule, which)] = reason
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", action="append", default=[], help="SOURCE=GITDIR (gitleaks, betterleaks, noseyparker, kingfisher, secretlint)")
@@ -569,14 +556,10 @@ def main():
             forms[d] = form
     with open(os.path.join(bench.WORK, "cases-index.json"), "w") as fh:
         json.dump(index, fh)
-    unwanted = load_unwanted(os.path.join(bench.HERE, "cases-unwanted.tsv"))
 
     texts = {d: open(os.path.join(out, d, os.listdir(os.path.join(out, d))[0]), "rb").read().decode("utf-8", "replace") for d in index}
 
     def unwanted_reason(src, rule, k, d=None):
-        listed = unwanted.get((src, rule, str(k))) or unwanted.get((src, rule, "*"))
-        if listed:
-            return listed
         for pat, why in UNWANTED_RULES:
             if re.search(pat, rule):
                 return why
@@ -622,7 +605,7 @@ def main():
         print(f"| {label} | {len(pos)} | {len(neg)} | " + " | ".join(cells) + " |")
     skipped_pos = [(d, unwanted_reason(s, r, k, d)) for d, (s, r, p, k) in index.items() if p and unwanted_reason(s, r, k, d)]
     if skipped_pos:
-        print(f"\n{len(skipped_pos)} positives judged unwanted (bench/cases-unwanted.tsv), left out above:")
+        print(f"\n{len(skipped_pos)} positives judged unwanted, left out above:")
         for reason, n in collections.Counter(r for _, r in skipped_pos).most_common():
             print(f"  {n:4d}  {reason}")
     if a.forms:
