@@ -27,6 +27,7 @@ Usage: python3 bench/cases.py [--repo gitleaks=GITDIR ...] [--show keywarden:mis
   Default GITDIRs are /work/.mirror/<owner>+<name>/repo when present.
 """
 import argparse
+import base64
 import collections
 import json
 import math
@@ -38,6 +39,7 @@ import sre_constants as C
 import sre_parse
 import subprocess
 import sys
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
@@ -426,7 +428,7 @@ def go_cases(files, rng):
 
 
 def yaml_cases(files, prefix, need_secret_category):
-    cases = []
+    cases, patterns = [], []
     for path, data in sorted(files.items()):
         if not path.startswith(prefix) or not path.endswith((".yml", ".yaml")):
             continue
@@ -438,11 +440,29 @@ def yaml_cases(files, prefix, need_secret_category):
             if need_secret_category and "secret" not in (rule.get("categories") or []):
                 continue
             rid = rule.get("id") or rule.get("name") or "?"
+            try:
+                patterns.append((rid, re.compile(rule.get("pattern") or "(?!)")))
+            except (re.error, TypeError):
+                pass  # a regex dialect Python does not read: this rule cannot claim others' negatives
             for key, pos in (("examples", True), ("negative_examples", False)):
                 for ex in rule.get(key) or []:
                     if isinstance(ex, str) and ex.strip():
                         cases.append((rid, pos, ex if ex.endswith("\n") else ex + "\n", None, None))
-    return cases
+    # A negative example says that its own rule must not fire, not that the text holds no
+    # secret: when another provider rule of the same scanner matches it (the Slack bot-token
+    # rule's negative is a user token that the user-token rule finds), the scanner itself calls
+    # it a credential, so it is that rule's positive. Generic rules do not claim: their matches
+    # are judgements, not layouts.
+    patterns = [(r, rx) for r, rx in patterns if "generic" not in r]
+    claimed = 0
+    for i, (rid, pos, ex, name, form) in enumerate(cases):
+        if pos:
+            continue
+        other = next((r for r, rx in patterns if r != rid and rx.search(ex)), None)
+        if other:
+            cases[i] = (other, True, ex, name, form)
+            claimed += 1
+    return cases, claimed
 
 
 def secretlint_cases(files):
@@ -486,22 +506,69 @@ UNWANTED_RULES = [
     (r"client-id|client_id|clientid|public-key|pub-key|publishable|-pubkey|\.id\.|account-id|app-id", "a public identifier (client id, app id, publishable or public key), not a credential"),
 ]
 
-RUNS = ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", "1234567890", "qwertyuiop"]
+def _longest_run(seq, follows):
+    best = run = 0
+    prev = None
+    for c in seq:
+        run = run + 1 if prev is not None and follows(prev, c) else 1
+        best, prev = max(best, run), c
+    return best
 
 
 def obvious_fake(text):
-    """Why a positive is an obvious fake a careful user would not want reported, or None: a
-    run of 10 or more alphabet or digit characters in order, one character 12 times in a row,
-    or an `EXAMPLE`/`FAKE`/`DUMMY` marker inside the value."""
-    for run in RUNS:
-        for k in range(len(run) - 9):
-            if run[k:k + 10] in text:
-                return "an obvious fake: an alphabet or digit run (abcdefghij, 1234567890)"
-    if re.search(r"([A-Za-z0-9])\1{11}", text):
-        return "an obvious fake: one character repeated (QQQQQQQQQQQQ, 000000000000)"
+    """Why a positive is an obvious fake a careful user would not want reported, or None. In
+    some token of the text (16+ key characters): eight letters in alphabet order among its
+    letters (abcdefgh, also interleaved as a1b2c3d4... or abc123def456...), eight digits in
+    counting order among its digits (12345678, 7890123...), `qwertyui`, one character eight
+    times in a row; or an `EXAMPLE`/`FAKE`/`DUMMY` marker inside a value."""
+    for tok in re.findall(r"[A-Za-z0-9][A-Za-z0-9_+/=.~-]{15,}", text):
+        letters = [c for c in tok.lower() if c.isalpha()]
+        digits = [int(c) for c in tok if c.isdigit()]
+        if _longest_run(letters, lambda a, b: ord(b) == ord(a) + 1) >= 8 or "qwertyui" in tok.lower():
+            return "an obvious fake: an alphabet run (abcdefgh, a1b2c3d4e5f6g7h8)"
+        if _longest_run(digits, lambda a, b: b == (a + 1) % 10) >= 8:
+            return "an obvious fake: a digit run (12345678)"
+        if re.search(r"([A-Za-z0-9])\1{7}", tok):
+            return "an obvious fake: one character repeated (QQQQQQQQ, 00000000)"
     if re.search(r"[A-Za-z0-9_-]*(?:EXAMPLE|FAKE|DUMMY|fake|dummy)[A-Za-z0-9_-]*", text) and re.search(r"[A-Za-z0-9]{16,}", text):
         return "an obvious fake: marked EXAMPLE, FAKE or DUMMY"
     return None
+
+
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _github_crc_holds(token):
+    body, check = token[4:34], token[34:40]
+    n, out = zlib.crc32(body.encode()), ""
+    while n:
+        n, r = divmod(n, 62)
+        out = B62[r] + out
+    return out.rjust(6, "0") == check
+
+
+def never_issued(text):
+    """Why a positive is a token its provider never issues, or None: every GitHub-layout
+    token in it (ghp_, gho_, ghu_, ghs_, ghr_ and 36 characters) fails the CRC-32 checksum
+    GitHub puts in its last six, or a `github_pat_` lacks the fine-grained layout (22
+    characters, `_`, 59), or every JWT-shaped value in it has a header that is not base64url
+    JSON. Random samples drawn from a case-insensitive regex land here; real tokens never do."""
+    gh = re.findall(r"gh[pousr]_[A-Za-z0-9]{36}", text)
+    if gh and not any(_github_crc_holds(t) for t in gh):
+        return "never issued: a GitHub token whose CRC-32 checksum fails"
+    if "github_pat_" in text and not re.search(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}", text):
+        return "never issued: a github_pat_ without the fine-grained layout"
+    jwts = re.findall(r"\beyJ[A-Za-z0-9_\\/+=-]*\.ey[A-Za-z0-9_\\/+=-]*\.?", text)
+    if jwts and not any(_json_header(j.split(".")[0]) for j in jwts):
+        return "never issued: a JWT whose header is not base64url JSON"
+    return None
+
+
+def _json_header(seg):
+    try:
+        return isinstance(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))), dict)
+    except Exception:
+        return False
 
 
 def main():
@@ -527,11 +594,11 @@ def main():
             got, skipped = go_cases(git_files(gitdir, "cmd/generate/config"), rng)
             notes.append(f"{src} {head}: {len(got)} cases, {skipped} Go expressions not evaluated (skipped)")
         elif src == "noseyparker":
-            got = yaml_cases(git_files(gitdir, "crates/noseyparker/data/default/builtin/rules"), "crates/", True)
-            notes.append(f"{src} {head}: {len(got)} cases (rules in the `secret` category)")
+            got, claimed = yaml_cases(git_files(gitdir, "crates/noseyparker/data/default/builtin/rules"), "crates/", True)
+            notes.append(f"{src} {head}: {len(got)} cases (rules in the `secret` category); {claimed} negative examples of one rule that another of its provider rules matches counted as that rule's positives")
         elif src == "kingfisher":
-            got = yaml_cases(git_files(gitdir, "data/rules"), "data/rules/", False)
-            notes.append(f"{src} {head}: {len(got)} cases")
+            got, claimed = yaml_cases(git_files(gitdir, "data/rules"), "data/rules/", False)
+            notes.append(f"{src} {head}: {len(got)} cases; {claimed} negative examples of one rule that another of its provider rules matches counted as that rule's positives")
         else:
             got = secretlint_cases(git_files(gitdir, "packages/@secretlint"))
             notes.append(f"{src} {head}: {len(got)} cases (rule snapshots, presets and custom-option snapshots left out)")
@@ -563,7 +630,7 @@ def main():
         for pat, why in UNWANTED_RULES:
             if re.search(pat, rule):
                 return why
-        return obvious_fake(texts[d]) if d else None
+        return (obvious_fake(texts[d]) or never_issued(texts[d])) if d else None
 
     report = os.path.join(bench.WORK, "cases-report.json")
     cmds = {

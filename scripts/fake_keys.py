@@ -168,6 +168,10 @@ class Fakes:
             "Square": lambda: self.r.choice([lambda: "EAAA" + self.s(URLSAFE, 60), lambda: "sq0csp-" + self.s(URLSAFE, 43)])(),
             "Notion": lambda: "ntn_" + self.s(string.digits, 11) + self.s(A, 35),
             "Atlassian": lambda: "ATATT3xFfGF0" + self.s(URLSAFE, 171) + "=" + self.s("0123456789ABCDEF", 8),
+            "Microsoft Entra ID": lambda: self.s(URLSAFE.replace("-", "") + "~.", 3) + self.s(string.digits, 1) + "Q~" + self.s(A + "_~.-", 34),
+            "Sidekiq": lambda: self.hexs(8) + ":" + self.hexs(8),
+            "Slack legacy": lambda: "xoxs-" + self.s(string.digits, 12) + "-" + self.s(string.digits, 9) + "-" + self.s(string.digits, 10) + "-" + self.hexs(10),
+            "Fly.io macaroon": lambda: "FlyV1 fm2_" + self.s(b64 + "_,-", 120),
             "Webhook signing": lambda: "whsec_" + self.s(A, 32),
             "Azure": lambda: "DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=" + base64.b64encode(self.r.randbytes(64)).decode() + ";EndpointSuffix=core.windows.net",
         }

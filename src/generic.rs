@@ -153,8 +153,8 @@ fn path_or_url(v: &str) -> bool {
         .is_match(v)
 }
 
-/// An identifier, a dotted or `::` path, a constant name, or words (`user_profile_v2`,
-/// `EmrManagedMasterSecurityGroup`, `self.api_key`).
+/// An identifier, a dotted or `::` path, a constant name, words, or a name with a version
+/// (`user_profile_v2`, `EmrManagedMasterSecurityGroup`, `self.api_key`, `SalesResults-1.2`).
 fn identifier_or_words(v: &str) -> bool {
     static SHAPES: OnceLock<Regex> = OnceLock::new();
     // A private-by-convention name (`_aj_ruby2_keywords`, `__init__`) is still a name.
@@ -169,10 +169,11 @@ fn identifier_or_words(v: &str) -> bool {
         r"(?x)^(?:
             [A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+  # dotted or :: path
           | [A-Z][A-Z0-9_]+                                             # CONSTANT_NAME
-          | [a-z]+(?:[-_.][a-z0-9]+)+                                   # snake, kebab words
+          | [a-z]+(?:[-_.]{1,2}[a-z0-9]+)+                              # snake, kebab words
           | [a-z]+[0-9]*(?:[A-Z][a-z]+[0-9]*)+                          # camelCase words
           | (?:[A-Z][a-z]+[0-9]*)+                                      # PascalCase words
           | [A-Za-z]+                                                   # one word
+          | [A-Za-z][A-Za-z_]*[A-Za-z][-_.]?v?[0-9]+(?:\.[0-9]+)+       # name with a version
         )$",
     );
     shapes.is_match(v)
@@ -374,6 +375,8 @@ mod tests {
             "user_profile_v2",
             "SHA256WITHRSA",
             "Base64UrlEncoder",
+            "SalesResults-1.2",
+            "app_v2.10.3",
         ] {
             assert!(identifier_or_words(v), "{v}");
         }

@@ -49,6 +49,54 @@ pub fn published_example(value: &[u8]) -> Option<&'static Published> {
     published().iter().find(|p| p.value.as_bytes() == value)
 }
 
+/// Runs this long are never chance in a machine-made key: eight letters in alphabet order among
+/// a value's letters (`abcdefgh`, also interleaved: `a1b2c3d4…`, `abc123def456…`), eight
+/// digits in counting order among its digits (`12345678`, `…7890`), or one character eight
+/// times in a row (`88888888`). In a random base62 key the first has a chance near 1e-10 per
+/// place; hex keys hold no more than six letters in a row of the alphabet.
+const FAKE_RUN: usize = 8;
+
+/// Why `value` is an obvious fake made by hand (an alphabet or digit run, a repeated
+/// character), or `None`. Every rule drops these, except where an offline check proves the
+/// key (a checksum that holds is no accident).
+pub fn obvious_fake(value: &[u8]) -> Option<&'static str> {
+    let mut repeat = 0usize;
+    let mut prev = None;
+    for &b in value {
+        repeat = if Some(b) == prev { repeat + 1 } else { 1 };
+        prev = Some(b);
+        if repeat >= FAKE_RUN && b.is_ascii_alphanumeric() {
+            return Some("one character repeated");
+        }
+    }
+    let letters = value
+        .iter()
+        .filter(|b| b.is_ascii_alphabetic())
+        .map(|b| b.to_ascii_lowercase());
+    if longest_ascending(letters, |a, b| b == a + 1) >= FAKE_RUN {
+        return Some("an alphabet run");
+    }
+    let digits = value.iter().copied().filter(u8::is_ascii_digit);
+    if longest_ascending(digits, |a, b| b == a + 1 || (a == b'9' && b == b'0')) >= FAKE_RUN {
+        return Some("a digit run");
+    }
+    None
+}
+
+/// The longest run of `items` in which each follows the one before by `next`.
+fn longest_ascending(items: impl Iterator<Item = u8>, next: impl Fn(u8, u8) -> bool) -> usize {
+    let (mut best, mut run, mut prev) = (0, 0, None);
+    for b in items {
+        run = match prev {
+            Some(a) if next(a, b) => run + 1,
+            _ => 1,
+        };
+        best = best.max(run);
+        prev = Some(b);
+    }
+    best
+}
+
 /// The compiled vocabulary.
 pub struct Placeholders {
     words: Vec<String>,
@@ -93,6 +141,29 @@ mod tests {
         let aws = published_example(b"AKIAIOSFODNN7EXAMPLE").expect("listed");
         assert!(aws.source.contains("AWS"));
         assert!(published_example(b"AKIAIOSFODNN7EXAMPLF").is_none());
+    }
+
+    #[test]
+    fn obvious_fakes_are_runs_and_repeats_and_random_keys_are_not() {
+        for v in [
+            "AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+            "EXAabc123def456ghi789jkl012mno345",
+            "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8NRAL",
+            "mdb_sa_sk_1234567890123456789012345678901234567890",
+            "xoxc-888888888888-888888888888",
+            "aB1cD2eF3gH4iJ5kL6mN7oP8qR9sT0uV1wX2yZ3",
+        ] {
+            assert!(obvious_fake(v.as_bytes()).is_some(), "{v}");
+        }
+        // Fakes from scripts/fake_keys.py (random, as real keys are) and a hex digest.
+        for v in [
+            "sk-proj-Xq3hT9bV0pLmN2rK8sWd4YfZ1cJe6GuA7oRi5HtB",
+            "ghp_R8tY2mKq9LxW3nVb7ZcP4dFs6HjG1aEo0uTi",
+            "d151c7bc86d545dafe2c1de75e3a174623230a2a",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ] {
+            assert!(obvious_fake(v.as_bytes()).is_none(), "{v}");
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub enum Dropped {
     RuleAllowlist,
     /// A key published as an example (`rules/published-examples.yaml`).
     PublishedExample(&'static str),
+    /// Made by hand: an alphabet or digit run, a repeated character (`placeholders::obvious_fake`).
+    ObviousFake(&'static str),
 }
 
 /// One secret a rule found in one chunk, before it becomes a `Finding`.
@@ -307,6 +309,13 @@ impl<'r> Matcher<'r> {
                 .ok_or(Dropped::Validator(v))?,
             None => Verdict::default(),
         };
+        // A checksum or signature that holds is no accident; anything else with a run typed
+        // by hand is a fake.
+        if !rule.spec.validate.is_some_and(|v| v.proves_key())
+            && let Some(why) = crate::placeholders::obvious_fake(secret)
+        {
+            return Err(Dropped::ObviousFake(why));
+        }
         let line = line_around(data, start, end);
         if rule.allow.allows(rule.id(), secret, line) {
             return Err(Dropped::RuleAllowlist);
@@ -341,13 +350,20 @@ impl<'r> Matcher<'r> {
     }
 }
 
-/// Key prefixes of the provider rules (`sk_live_`, `ghp_`, `xoxb-`, `AKIA`): a keyword that
-/// ends in a separator or is an upper-case marker.
+/// Key prefixes of the provider rules whose offline check proves a key (`ghp_` and its
+/// checksum, `apikee_` and its signature): a keyword that ends in a separator or is an
+/// upper-case marker. A value with such a prefix is that rule's to judge, so a failed checksum
+/// is not reported by the generic rules instead. A prefix without such a check (`xai-`, `EAAA`)
+/// proves nothing: a value under a secret's name that misses the vendor layout is still judged
+/// as a generic value (the vendor rule wins where both match).
 fn vendor_prefixes(rules: &RuleSet) -> Vec<String> {
     let mut out: Vec<String> = rules
         .rules
         .iter()
-        .filter(|r| r.kind == crate::rules::RuleKind::Provider)
+        .filter(|r| {
+            r.kind == crate::rules::RuleKind::Provider
+                && r.spec.validate.is_some_and(|v| v.proves_key())
+        })
         .flat_map(|r| r.spec.keywords.iter())
         .filter(|k| {
             k.len() >= 3

@@ -74,6 +74,9 @@ impl Matcher<'_> {
                     Err(Dropped::PublishedExample(source)) => format!(
                         "not reported: a published example ({source}), public by design"
                     ),
+                    Err(Dropped::ObviousFake(why)) => format!(
+                        "not reported: an obvious fake ({why}), typed by hand"
+                    ),
                     Err(Dropped::RuleAllowlist) => {
                         "not reported: the rule's own allowlist matches it".to_string()
                     }
