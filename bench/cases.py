@@ -571,6 +571,35 @@ def _json_header(seg):
         return False
 
 
+def self_claimed(tool, out, dirs, rule_of):
+    """Case folders among `dirs` that `tool` reports with a provider rule other than the
+    case's own: {folder: that rule}."""
+    tmp = os.path.join(bench.WORK, "cases-judge")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    for d in dirs:
+        shutil.copytree(os.path.join(out, d), os.path.join(tmp, d))
+    report = os.path.join(bench.WORK, "cases-judge.json")
+    if os.path.exists(report):
+        os.remove(report)
+    if tool == bench.GITLEAKS:
+        cmd = [tool, "dir", ".", "--no-banner", "--report-format", "json", "--report-path", report, "--exit-code", "0"]
+    else:
+        cmd = [tool, "fs", ".", "--no-banner", "-s", "-o", report, "--exit-code", "0"]
+    subprocess.run(cmd, cwd=tmp, capture_output=True, stdin=subprocess.DEVNULL)
+    data = json.load(open(report)) if os.path.exists(report) else []
+    found = data if isinstance(data, list) else data.get("findings", [])
+    claimed = {}
+    for f in found:
+        path = f.get("File") or (f.get("location") or {}).get("path", "")
+        rule = f.get("RuleID") or f.get("rule_id") or ""
+        d = os.path.relpath(os.path.join(tmp, path) if not os.path.isabs(path) else path, tmp).split(os.sep)[0]
+        if d in rule_of and "generic" not in rule and rule != rule_of[d]:
+            claimed.setdefault(d, rule)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return claimed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", action="append", default=[], help="SOURCE=GITDIR (gitleaks, betterleaks, noseyparker, kingfisher, secretlint)")
@@ -621,6 +650,17 @@ def main():
         index[d] = (src, rule, pos, k)
         if form:
             forms[d] = form
+    # gitleaks' and betterleaks' `fps` likewise say that their own rule must not fire: each
+    # scanner is run on its own negatives, and one that another of its provider rules reports
+    # (not generic-api-key: that is a judgement) becomes that rule's positive.
+    for src, tool in (("gitleaks", bench.GITLEAKS), ("betterleaks", bench.BETTERLEAKS)):
+        negs = [d for d, (s_, _r, pos, _k) in index.items() if s_ == src and not pos]
+        if not negs or not os.path.exists(tool):
+            continue
+        for d, other in self_claimed(tool, out, negs, {d: index[d][1] for d in negs}).items():
+            index[d] = (src, other, True, per_rule[(src, other, True)])
+            per_rule[(src, other, True)] += 1
+        notes.append(f"{src}: {sum(1 for d in negs if index[d][2])} `fps` of one rule that another of its provider rules reports counted as that rule's positives")
     with open(os.path.join(bench.WORK, "cases-index.json"), "w") as fh:
         json.dump(index, fh)
 

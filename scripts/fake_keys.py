@@ -172,6 +172,11 @@ class Fakes:
             "Sidekiq": lambda: self.hexs(8) + ":" + self.hexs(8),
             "Slack legacy": lambda: "xoxs-" + self.s(string.digits, 12) + "-" + self.s(string.digits, 9) + "-" + self.s(string.digits, 10) + "-" + self.hexs(10),
             "Fly.io macaroon": lambda: "FlyV1 fm2_" + self.s(b64 + "_,-", 120),
+            "Dropbox": lambda: self.s(string.ascii_lowercase + string.digits, 15),
+            "Flutterwave": lambda: "FLWSECK-" + self.hexs(32) + "-X",
+            "Plaid": lambda: "access-production-" + "-".join(self.hexs(n) for n in (8, 4, 4, 4, 12)),
+            "Clojars": lambda: "CLOJARS_" + self.hexs(60),
+            "JWT": lambda: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + base64.urlsafe_b64encode(('{"sub":"' + self.s(A, 12) + '","iat":' + str(self.r.randint(1600000000, 1800000000)) + '}').encode()).decode().rstrip("=") + "." + self.s(URLSAFE, 43),
             "Webhook signing": lambda: "whsec_" + self.s(A, 32),
             "Azure": lambda: "DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=" + base64.b64encode(self.r.randbytes(64)).decode() + ";EndpointSuffix=core.windows.net",
         }

@@ -15,9 +15,27 @@ use crate::finding::Finding;
 use crate::rules::{Rule, RuleKind, RuleSet};
 use crate::severity::Confidence;
 
-/// A generic value shorter than this is weak whatever its characters: most machine-made
-/// secrets are 16 characters or more.
-const WEAK_LEN: usize = 12;
+/// A generic value shorter than this is weak whatever its characters.
+const WEAK_LEN: usize = 8;
+/// Shorter than this, a value is weak unless it mixes three kinds of character (lower, upper,
+/// digit, symbol): `super$ecret` and `goodspec` are weak, `#gets0m3` and `D1fficult` are not.
+/// Most machine-made secrets are 16 characters or more.
+const MIXED_LEN: usize = 12;
+
+/// Whether a judged value is weak (a `low` finding): see `WEAK_LEN` and `MIXED_LEN`.
+fn weak(s: &str) -> bool {
+    let n = s.chars().count();
+    let classes = [
+        s.chars().any(|c| c.is_lowercase()),
+        s.chars().any(|c| c.is_uppercase()),
+        s.chars().any(|c| c.is_ascii_digit()),
+        s.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .into_iter()
+    .filter(|x| *x)
+    .count();
+    n < WEAK_LEN || (n < MIXED_LEN && classes < 3)
+}
 
 /// The level of a finding of `rule` with `secret` (`None` for a file finding) at `paths`, and
 /// why.
@@ -37,11 +55,13 @@ pub fn judge<'p>(
         rule.kind == RuleKind::Generic || rule.spec.validate.is_some_and(|v| !v.proves_key());
     if judged
         && let Some(s) = secret
-        && s.chars().count() < WEAK_LEN
+        && weak(s)
     {
         return (
             Confidence::Low,
-            format!("a weak value, under {WEAK_LEN} characters"),
+            format!(
+                "a weak value, under {WEAK_LEN} characters or under {MIXED_LEN} without three kinds of character"
+            ),
         );
     }
     let proven = rule.spec.validate.is_some_and(|v| v.proves_key());
@@ -96,5 +116,31 @@ pub fn assess(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str)
         );
         f.confidence = level;
         f.confidence_why = why;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::weak;
+
+    #[test]
+    fn weak_is_short_or_short_and_plain() {
+        for v in [
+            "hunter2",
+            "Tr0ub4d",
+            "super$ecret",
+            "goodspec",
+            "mypassword1",
+        ] {
+            assert!(weak(v), "{v}");
+        }
+        for v in [
+            "#gets0m3",
+            "D1fficult",
+            "Xq3hT9bV0pLmN2rK",
+            "lnrcaxpjkfgdpyicwq",
+        ] {
+            assert!(!weak(v), "{v}");
+        }
     }
 }

@@ -148,7 +148,7 @@ fn path_or_url(v: &str) -> bool {
         || v.starts_with("../")
         || re(
             &FILE,
-            r"(?i)\.(?:pem|key|json|txt|ya?ml|p12|pfx|crt|env|ini|cfg|conf|toml|xml|properties)$",
+            r"(?i)\.(?:pem|key|json|txt|ya?ml|p12|pfx|crt|env|ini|cfg|conf|toml|xml|properties|py|js|ts|rb|go|rs|java|php|cs|sh|md)(?::[0-9]+){0,2}$",
         )
         .is_match(v)
 }
@@ -400,6 +400,7 @@ mod tests {
             ("pk_live_Zx8Qw2Lp9Rt4Vb7Nm3Kd6Fh1", "publishable_key = \""),
             ("YOUR_PASSWORD", "password = \""),
             ("config/secrets.json", "secret_file_key = \""),
+            ("config/settings.py:5", "anthropic-api-key "),
             (
                 "keywarden/secretId/v1",
                 "pub const FINGERPRINT_KEY: &str = \"",

@@ -11,7 +11,7 @@ rules:
     severity: high
     keywords: [acme_]
     pattern: '(?P<secret>acme_[a-z0-9]{24})'
-    examples: ['TOKEN=acme_0123456789abcdefghijklmn']
+    examples: ['TOKEN=acme_k3v9q2m7x1p8w4r6t0z5y2b8']
     negative_examples: ['acme_short']
     rotate:
       steps: [Revoke it in the ACME console.]
@@ -40,7 +40,7 @@ fn custom_rule_fires_and_a_failing_example_is_rejected() {
     write(
         d,
         ".keywarden.yaml",
-        &CUSTOM.replace("acme_0123456789abcdefghijklmn", "acme_tooshort"),
+        &CUSTOM.replace("acme_k3v9q2m7x1p8w4r6t0z5y2b8", "acme_tooshort"),
     );
     let run = keywarden(d, &["scan", "."]);
     assert_eq!(run.code, 2);
