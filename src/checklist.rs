@@ -7,9 +7,19 @@ use crate::chunk::Place;
 use crate::finding::Finding;
 use crate::rules::{Purge, Rule};
 
-/// Location steps for a staged secret; `{path}` is filled in.
+/// The command that unstages `paths` in this repository: `git rm --cached` where there is no
+/// commit yet (`git restore --staged` cannot resolve HEAD there).
+pub fn unstage_command(paths: &str) -> String {
+    if crate::source::git::NO_COMMIT_YET.load(std::sync::atomic::Ordering::Relaxed) {
+        format!("git rm --cached {paths}")
+    } else {
+        format!("git restore --staged {paths}")
+    }
+}
+
+/// Location steps for a staged secret; `{path}` and `{unstage}` are filled in.
 const STAGED: &[&str] = &[
-    "It has not left this machine yet: unstage it with `git restore --staged {path}` (or edit the file and `git add` it again).",
+    "It has not left this machine yet: unstage it with `{unstage}` (or edit the file and `git add` it again).",
     "Move the value out of the file: read it from an environment variable referenced by name (e.g. os.environ[\"API_KEY\"]) or from a secret manager.",
     "If it lives in a .env file, add `.env` and `.env.*` (with `!.env.example`) to .gitignore.",
     "If the key was ever pasted, shared or pushed anywhere else, rotate it anyway:",
@@ -71,7 +81,8 @@ impl Checklist {
         let history = f.history.as_deref();
         let commit = history.map(|h| &h.commit[..h.commit.len().min(12)]);
         let fill = |t: &str| {
-            t.replace("{path}", &paths.join(", "))
+            t.replace("{unstage}", &unstage_command(&paths.join(" ")))
+                .replace("{path}", &paths.join(", "))
                 .replace("{commit}", commit.unwrap_or("an earlier commit"))
         };
         let fill_all = |ts: &[&str]| ts.iter().map(|t| fill(t)).collect::<Vec<_>>();
@@ -128,6 +139,33 @@ impl Checklist {
             );
         }
         list
+    }
+
+    /// Every step in the order to do them, numbered as a reader follows them: the provider's
+    /// steps under a location step that leads into them are sub-steps (`4.1.`, `4.2.`), with
+    /// the indent to print before the number.
+    pub fn numbered(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut n = 0;
+        for s in &self.location_before {
+            n += 1;
+            out.push((format!("{n}."), s.clone()));
+        }
+        if self.nested && n > 0 {
+            for (i, s) in self.provider.iter().enumerate() {
+                out.push((format!("  {n}.{}.", i + 1), s.clone()));
+            }
+        } else {
+            for s in &self.provider {
+                n += 1;
+                out.push((format!("{n}."), s.clone()));
+            }
+        }
+        for s in &self.location_after {
+            n += 1;
+            out.push((format!("{n}."), s.clone()));
+        }
+        out
     }
 
     /// Every step in the order to do them.

@@ -174,6 +174,7 @@ fn identifier_or_words(v: &str) -> bool {
           | (?:[A-Z][a-z]+[0-9]*)+                                      # PascalCase words
           | [A-Za-z]+                                                   # one word
           | [A-Za-z][A-Za-z_]*[A-Za-z][-_.]?v?[0-9]+(?:\.[0-9]+)+       # name with a version
+          | (?:[A-Z]+|[A-Z]?[a-z]+|[0-9]+)(?:[-_.](?:[A-Z]+|[A-Z]?[a-z]+|[0-9]+))+  # Mixed_Case_words_5
         )$",
     );
     shapes.is_match(v)
@@ -376,11 +377,14 @@ mod tests {
             "SHA256WITHRSA",
             "Base64UrlEncoder",
             "SalesResults-1.2",
+            "DOC_Vector_5_32",
+            "Mid-server-short",
             "app_v2.10.3",
         ] {
             assert!(identifier_or_words(v), "{v}");
         }
         assert!(!identifier_or_words("shippo_live_f83caad739ee7158c7e9ea3e"));
+        assert!(!identifier_or_words("Gx_b_d8eD_rUsXPfVxDc6k5BeK4ryM"));
     }
 
     #[test]

@@ -20,6 +20,15 @@ fn line(args: &ExplainArgs, spec: &str) -> Result<i32> {
         .ok_or_else(|| anyhow::anyhow!("--line {spec:?}: expected FILE:LINE"))?;
     let data = std::fs::read(&file)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+    // Lines are numbered from 1; a last line without a newline still counts.
+    let lines = memchr::memchr_iter(b'\n', &data).count()
+        + usize::from(!data.is_empty() && !data.ends_with(b"\n"));
+    if n == 0 || n > lines {
+        bail!(
+            "--line {spec:?}: {} has {lines} line(s); lines are numbered from 1",
+            file.display()
+        );
+    }
     let r = Rules::resolve(&args.config, file.parent().unwrap_or(&file))?;
     let (opts, path_filter) = compile(&r, crate::validate::Context::default(), true)?;
     let matcher = crate::matcher::Matcher::new(&r.rules, &opts)?;
@@ -137,8 +146,8 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
                 .rules
                 .get(&f.rule_id)
                 .expect("findings come from rules in effect");
-            for (i, s) in Checklist::for_finding(rule, f).steps().iter().enumerate() {
-                writeln!(out, "  {}. {s}", i + 1)?;
+            for (label, s) in Checklist::for_finding(rule, f).numbered() {
+                writeln!(out, "  {label} {s}")?;
             }
         }
         return Ok(0);

@@ -130,7 +130,7 @@ pub fn run(args: &FixArgs) -> Result<i32> {
                     crate::fsutil::set_mode(p, 0o600)
                         .with_context(|| format!("chmod 600 {}", p.display()))?;
                 }
-                println!("{verb}chmod 600 {}", p.display());
+                println!("{verb}chmod 600 {}", shown(p));
             }
             Action::Gitignore(p, lines) => {
                 if apply {
@@ -147,7 +147,7 @@ pub fn run(args: &FixArgs) -> Result<i32> {
                     }
                     crate::fsutil::atomic_write(p, &bytes, None)?;
                 }
-                println!("{verb}add to {}: {}", p.display(), lines.join(" "));
+                println!("{verb}add to {}: {}", shown(p), lines.join(" "));
             }
             Action::Example(p, names) => {
                 if apply {
@@ -161,7 +161,7 @@ pub fn run(args: &FixArgs) -> Result<i32> {
                 }
                 println!(
                     "{verb}write {} with {} placeholder(s): {}",
-                    p.display(),
+                    shown(p),
                     names.len(),
                     names.join(", ")
                 );
@@ -173,8 +173,19 @@ pub fn run(args: &FixArgs) -> Result<i32> {
     }
     if !apply {
         println!("dry run: nothing was changed; rerun with --apply");
+        // Something needs fixing: a CI step can use the dry run as a check.
+        return Ok(1);
     }
     Ok(0)
+}
+
+/// A path as the user would type it: relative to the current directory where it is inside it.
+fn shown(p: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .filter(|r| !r.as_os_str().is_empty());
+    crate::source::worktree::display_path(rel.as_deref().unwrap_or(p))
 }
 
 /// A file's bytes, or none when it does not exist; any other failure is an error, never an

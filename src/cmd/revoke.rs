@@ -90,8 +90,8 @@ pub fn run(args: &RevokeArgs) -> Result<i32> {
                         &rule.spec.provider
                     }
                 )?;
-                for (i, s) in Checklist::for_finding(rule, f).steps().iter().enumerate() {
-                    writeln!(out, "  {}. {s}", i + 1)?;
+                for (label, s) in Checklist::for_finding(rule, f).numbered() {
+                    writeln!(out, "  {label} {s}")?;
                 }
             }
         }

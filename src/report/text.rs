@@ -100,8 +100,8 @@ impl Reporter for Text {
                 )?;
             }
             writeln!(out, "  {}", self.paint("rotate:", |s| s.bold().to_string()))?;
-            for (i, step) in report.checklist(f).steps().iter().enumerate() {
-                writeln!(out, "    {}. {step}", i + 1)?;
+            for (label, step) in report.checklist(f).numbered() {
+                writeln!(out, "    {label} {step}")?;
             }
             writeln!(out)?;
         }
@@ -152,8 +152,8 @@ impl Reporter for Text {
                     paths.sort();
                     paths.dedup();
                     format!(
-                        "To proceed: unstage the file (`git restore --staged {}`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line.",
-                        paths.join(" ")
+                        "To proceed: unstage the file (`{}`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line.",
+                        crate::checklist::unstage_command(&paths.join(" "))
                     )
                 }
                 m if m.is_committed() => "These secrets are in committed history: rotate them first, then purge history as the purge plan says.".to_string(),

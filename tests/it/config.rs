@@ -360,4 +360,9 @@ fn explain_line_says_which_rule_saw_a_value_and_what_dropped_it() {
     assert_no_secret(&reported, &[&key]);
     let bad = keywarden(d, &["explain", "--line", "app.py"]);
     assert_eq!(bad.code, 2);
+    // A line past the end is an error that says how long the file is, not an empty answer.
+    let past = why(99);
+    assert_eq!(past.code, 2, "{}", past.all());
+    assert!(past.stderr.contains("has 5 line(s)"), "{}", past.all());
+    assert_eq!(why(0).code, 2);
 }

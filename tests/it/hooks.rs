@@ -411,3 +411,27 @@ fn the_wheel_puts_keywarden_on_path_and_the_python_hook_needs_no_rust() {
     assert!(run.all().contains("secrets.py:2"), "{}", run.all());
     assert_no_secret(&run, &[&key]);
 }
+
+#[test]
+fn on_a_first_commit_the_advice_unstages_with_a_command_that_works_there() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    let mut f = Fakes::new(41);
+    let key = f.openai_project();
+    write(d, "app.py", &format!("# FAKE\nKEY = \"{key}\"\n"));
+    git(d, &["add", "app.py"]);
+    let run = keywarden(d, &["scan", "--staged"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.all().contains("git rm --cached app.py"),
+        "no HEAD yet: {}",
+        run.all()
+    );
+    assert!(!run.all().contains("git restore --staged"), "{}", run.all());
+    assert_no_secret(&run, &[&key]);
+    // The advice works: the file is no longer staged.
+    let out = sh(d, d, &["git", "rm", "-q", "--cached", "app.py"], true);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(git(d, &["diff", "--cached", "--name-only"]), "");
+}

@@ -233,10 +233,20 @@ fn fix_dry_run_then_apply_is_idempotent() {
     chmod(&d.join(".env"), 0o644);
 
     let dry = keywarden(d, &["fix"]);
-    assert_eq!(dry.code, 0, "{}", dry.all());
+    assert_eq!(
+        dry.code,
+        1,
+        "something to fix: a CI check fails: {}",
+        dry.all()
+    );
     assert!(
         dry.stdout.contains("would chmod 600 .env"),
         "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.contains("would add to .gitignore:"),
+        "a path relative to where it ran: {}",
         dry.stdout
     );
     assert!(

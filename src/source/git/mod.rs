@@ -312,6 +312,10 @@ pub fn push_base(repo_path: &Path, pushes: &[Push]) -> Option<String> {
         .map(|id| id.detach().to_string())
 }
 
+/// Set by the `--staged` scan of a repository with no commit yet, where `git restore
+/// --staged` fails (`could not resolve HEAD`); the checklist says `git rm --cached` instead.
+pub static NO_COMMIT_YET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// One staged change: the path, the index blob, and HEAD's blob at that path if any.
 pub struct StagedItem {
     path: String,
@@ -335,6 +339,10 @@ impl Staged {
         let mut head = HashMap::new();
         if let Ok(tree) = repo.head_tree_id() {
             tree_paths(&repo, tree.detach(), "", &mut head)?;
+        } else {
+            // No commit yet: `git restore --staged` cannot resolve HEAD, the checklist says
+            // `git rm --cached` instead.
+            NO_COMMIT_YET.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let mut items = Vec::new();
         let mut excluded = 0;
