@@ -38,10 +38,10 @@ pub fn self_test(set: &RuleSet) -> Vec<String> {
                         "{what}.url must be https:// with a fixed host (no `{{secret}}` in it)"
                     ));
                 }
-                if let Some(p) = &c.basic_user_on_line {
-                    if regex::Regex::new(p).is_err() {
-                        bad(format!("{what}.basic_user_on_line does not compile"));
-                    }
+                if let Some(p) = &c.basic_user_on_line
+                    && regex::Regex::new(p).is_err()
+                {
+                    bad(format!("{what}.basic_user_on_line does not compile"));
                 }
                 if c.live.is_empty() && c.live_body.is_none() {
                     bad(format!("{what} says nothing about a live answer"));

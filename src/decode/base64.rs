@@ -67,7 +67,7 @@ pub fn encode_std(data: &[u8]) -> String {
             out.push(A[(n >> (18 - 6 * k)) as usize & 63] as char);
         }
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out

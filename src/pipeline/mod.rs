@@ -432,7 +432,7 @@ impl Progress {
         let Some(label) = &self.label else { return };
         let done = self.done.fetch_add(1, Relaxed) + 1;
         let bytes = self.bytes.fetch_add(bytes, Relaxed) + bytes;
-        if done % 256 == 0 || done == self.total {
+        if done.is_multiple_of(256) || done == self.total {
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
             let mib = bytes as f64 / 1048576.0;
             eprint!(

@@ -122,13 +122,13 @@ impl Reporter for Text {
             }
             writeln!(out)?;
         }
-        if report.mode == super::Covered::History {
-            if let Some(what) = report.suppression_summary() {
-                writeln!(
-                    out,
-                    "keywarden: not reported: {what}. Audit with `--no-config --no-inline-allow` to see everything."
-                )?;
-            }
+        if report.mode == super::Covered::History
+            && let Some(what) = report.suppression_summary()
+        {
+            writeln!(
+                out,
+                "keywarden: not reported: {what}. Audit with `--no-config --no-inline-allow` to see everything."
+            )?;
         }
         let markers = report.marker_places();
         if !markers.is_empty() {

@@ -106,10 +106,10 @@ impl PathFilter {
     }
 
     pub fn admits(&self, path: &str) -> bool {
-        if let Some(ex) = &self.exclude {
-            if ex.is_match(path) {
-                return false;
-            }
+        if let Some(ex) = &self.exclude
+            && ex.is_match(path)
+        {
+            return false;
         }
         match &self.include {
             Some(inc) => inc.is_match(path),

@@ -225,10 +225,10 @@ impl Rule {
     }
 
     fn compile_now(&self) -> Result<()> {
-        if let Body::Content(cell) = &self.body {
-            if cell.get().is_none() {
-                let _ = cell.set(self.compile()?);
-            }
+        if let Body::Content(cell) = &self.body
+            && cell.get().is_none()
+        {
+            let _ = cell.set(self.compile()?);
         }
         Ok(())
     }

@@ -214,13 +214,13 @@ pub fn judge(check: &HttpCheck, answer: &Answer) -> Verdict {
             reason: format!("{status} redirect from the provider, not followed"),
         };
     }
-    if let Some(dead) = &check.dead_body {
-        if answer.body.contains(dead.as_str()) {
-            return Verdict {
-                live: Some(false),
-                reason: format!("{status} from the provider: rejected"),
-            };
-        }
+    if let Some(dead) = &check.dead_body
+        && answer.body.contains(dead.as_str())
+    {
+        return Verdict {
+            live: Some(false),
+            reason: format!("{status} from the provider: rejected"),
+        };
     }
     let body_live = check
         .live_body

@@ -147,15 +147,14 @@ fn cause(head: &HeadSide, trusted: &RuleSet, f: &Finding, l: &Location) -> Cause
             at_config(&format!("{pack}:"), format!("packs: {pack} switched off"))
         };
     }
-    if !head.path_filter.admits(&l.path) {
-        if let Some(g) = cfg
+    if !head.path_filter.admits(&l.path)
+        && let Some(g) = cfg
             .allow
             .paths
             .iter()
             .find(|g| Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(&l.path)))
-        {
-            return at_config(g, format!("allow.paths {g:?} excludes {}", l.path));
-        }
+    {
+        return at_config(g, format!("allow.paths {g:?} excludes {}", l.path));
     }
     if let Some(secret) = &f.secret {
         for entry in &cfg.allow.secrets {
@@ -183,17 +182,16 @@ fn cause(head: &HeadSide, trusted: &RuleSet, f: &Finding, l: &Location) -> Cause
             return at_config(w, format!("allow.stopwords {w:?}"));
         }
     }
-    if let Some((n, b)) = &head.baseline {
-        if b.entries
+    if let Some((n, b)) = &head.baseline
+        && b.entries
             .iter()
             .any(|e| e.fingerprint == f.fingerprint && e.path == l.path)
-        {
-            return Cause {
-                path: path_of(n),
-                line: line_of(&n.text, &f.fingerprint).unwrap_or(1),
-                what: format!("a baseline entry for {}", l.path),
-            };
-        }
+    {
+        return Cause {
+            path: path_of(n),
+            line: line_of(&n.text, &f.fingerprint).unwrap_or(1),
+            what: format!("a baseline entry for {}", l.path),
+        };
     }
     at_config("lines:", "allow.lines".to_string())
 }
