@@ -37,6 +37,14 @@ const HISTORY_FIRST: &str = "Treat it as compromised: it was committed in {commi
 const HISTORY_REPLACE: &str = "Then purge it from history with the purge plan at the end of the report (its value is replaced in every commit).";
 const HISTORY_DROP: &str = "Then purge it from history with the purge plan at the end of the report ({path} is dropped from every commit).";
 
+/// Location steps for a secret in local commits a pre-push hook stopped: it never left.
+const UNPUSHED: &[&str] = &[
+    "It has not left this machine: the push was blocked, and {commit} is only in your local commits.",
+    "Take it out of those commits before pushing: in the last commit, edit {path} and `git commit --amend`; in an earlier one, `git rebase -i {commit}~1`, mark that commit `edit`, fix {path}, `git commit --amend` and `git rebase --continue`. Then push again.",
+    "Move the value out of the file: read it from an environment variable referenced by name or a secret manager.",
+    "If the key was ever pasted, shared or pushed anywhere else, rotate it anyway:",
+];
+
 /// For a file rule that drops the file from history, outside a history scan.
 const DROP_FILE: &str = "If it was ever pushed, purge it from history (`git filter-repo --invert-paths --path {path}`) and force-push.";
 
@@ -66,6 +74,37 @@ impl Checklist {
                 .map(|s| s.replace("{path}", "PATH"))
                 .collect(),
             ..Checklist::default()
+        }
+    }
+
+    /// The checklist of a finding in commits a pre-push hook kept from leaving: rewrite the
+    /// local commits, no purge; the provider's steps only if the key went anywhere else.
+    pub fn for_unpushed(rule: &Rule, f: &Finding) -> Checklist {
+        let full = Checklist::for_finding(rule, f);
+        if f.place() != Place::History {
+            return full;
+        }
+        let commit = f
+            .history
+            .as_deref()
+            .map(|h| h.commit[..h.commit.len().min(12)].to_string())
+            .unwrap_or_else(|| "the commit".into());
+        let paths: Vec<String> = f
+            .locations
+            .iter()
+            .map(|l| crate::escape::shell_word(&l.path).into_owned())
+            .collect();
+        Checklist {
+            location_before: UNPUSHED
+                .iter()
+                .map(|t| {
+                    t.replace("{commit}", &commit)
+                        .replace("{path}", &paths.join(", "))
+                })
+                .collect(),
+            provider: full.provider,
+            location_after: Vec::new(),
+            nested: true,
         }
     }
 
@@ -197,6 +236,19 @@ fn provider_steps(rule: &Rule) -> Vec<String> {
 /// from the oldest to the newest reaching it (refs come ordered: branches, remotes, tags oldest
 /// first, then the rest). The full list stays in JSON and SARIF.
 pub fn summarize_refs(refs: &[String]) -> String {
+    // One ref needs no count: `branch main`, `tag v1.0`, `HEAD`.
+    if let [r] = refs {
+        for (prefix, kind) in [
+            ("refs/heads/", "branch "),
+            ("refs/remotes/", "remote branch "),
+            ("refs/tags/", "tag "),
+        ] {
+            if let Some(name) = r.strip_prefix(prefix) {
+                return format!("{kind}{name}");
+            }
+        }
+        return r.clone();
+    }
     let strip = |r: &str, p: &str| r.strip_prefix(p).map(str::to_string);
     let branches: Vec<String> = refs
         .iter()
@@ -235,8 +287,17 @@ pub fn summarize_refs(refs: &[String]) -> String {
             tags[n - 1]
         )),
     }
+    let others: Vec<String> = refs
+        .iter()
+        .filter(|r| {
+            !["refs/heads/", "refs/remotes/", "refs/tags/"]
+                .iter()
+                .any(|p| r.starts_with(p))
+        })
+        .cloned()
+        .collect();
     if other > 0 {
-        parts.push(format!("{other} other ref(s)"));
+        parts.push(format!("{} other: {}", other, few(&others)));
     }
     format!("{} ref(s): {}", refs.len(), parts.join("; "))
 }
@@ -328,7 +389,12 @@ mod tests {
         .collect();
         assert_eq!(
             summarize_refs(&refs),
-            "16 ref(s): 2 branch(es): dev, main; 1 remote branch(es): origin/main; 12 tags, v1.1 (oldest) to v1.12 (newest); 1 other ref(s)"
+            "16 ref(s): 2 branch(es): dev, main; 1 remote branch(es): origin/main; 12 tags, v1.1 (oldest) to v1.12 (newest); 1 other: HEAD"
         );
+        assert_eq!(
+            summarize_refs(&["refs/heads/feat".to_string()]),
+            "branch feat"
+        );
+        assert_eq!(summarize_refs(&["HEAD".to_string()]), "HEAD");
     }
 }

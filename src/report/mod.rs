@@ -85,6 +85,9 @@ pub struct Report<'a> {
     pub rules: &'a RuleSet,
     pub show_secrets: bool,
     pub mode: Covered,
+    /// A pre-push scan: the commits it read are the ones the push would have sent, so a
+    /// finding has not left this machine (amend or rebase; nothing to purge).
+    pub unpushed: bool,
     /// Repository root (or scanned directory) that SARIF URIs are relative to.
     pub root: PathBuf,
     /// SARIF automation category (`--sarif-category`); `None` for the default.
@@ -97,7 +100,13 @@ impl Report<'_> {
     pub fn checklist(&self, f: &Finding) -> Checklist {
         self.rules
             .get(&f.rule_id)
-            .map(|r| Checklist::for_finding(r, f))
+            .map(|r| {
+                if self.unpushed {
+                    Checklist::for_unpushed(r, f)
+                } else {
+                    Checklist::for_finding(r, f)
+                }
+            })
             .unwrap_or_default()
     }
 }
@@ -136,6 +145,7 @@ impl<'a> Report<'a> {
             rules: self.rules,
             show_secrets: self.show_secrets,
             mode: self.mode,
+            unpushed: self.unpushed,
             root: self.root.clone(),
             category: self.category.clone(),
         }

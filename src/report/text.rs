@@ -156,6 +156,7 @@ impl Reporter for Text {
                         crate::checklist::unstage_command(&paths.join(" "))
                     )
                 }
+                _ if report.unpushed => "The push was blocked, so these secrets are only in local commits: rewrite those commits without them (amend or rebase, as each checklist says), then push again. Nothing was shared, so no history needs cleaning.".to_string(),
                 m if m.is_committed() => "These secrets are in committed history: rotate them first, then purge history as the purge plan says.".to_string(),
                 _ => "Move each value to an environment variable referenced by name or a secret manager, and rotate any key that was ever committed or shared. If one is a fake, add `keywarden:allow` in a comment on that line.".to_string(),
             };

@@ -176,7 +176,9 @@ fn many_refs_are_summarised_and_the_purge_plan_is_given_once() {
     assert_eq!(run.code, 1, "{}", run.all());
     let out = &run.stdout;
     assert!(
-        out.contains("32 ref(s): 1 branch(es): main; 30 tags, v1.1 (oldest) to v1.30 (newest); 1 other ref(s)"),
+        out.contains(
+            "32 ref(s): 1 branch(es): main; 30 tags, v1.1 (oldest) to v1.30 (newest); 1 other: HEAD"
+        ),
         "{out}"
     );
     assert!(
@@ -244,7 +246,7 @@ fn a_hundred_thousand_tags_are_read_and_summarised() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(
         run.stdout
-            .contains("50002 ref(s): 1 branch(es): main; 50000 tags, m000001 (oldest) to m099999 (newest); 1 other ref(s)"),
+            .contains("50002 ref(s): 1 branch(es): main; 50000 tags, m000001 (oldest) to m099999 (newest); 1 other: HEAD"),
         "{}",
         run.stdout
     );

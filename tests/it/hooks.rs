@@ -156,6 +156,21 @@ fn plain_pre_push_hook_blocks_a_push_that_adds_a_key() {
     let push = sh(&d, &d, &["git", "push", "-q", "origin", "feature"], true);
     assert_ne!(push.code, 0, "new branch with a key: {}", push.all());
     assert!(push.all().contains("k.env"), "{}", push.all());
+    // The push was blocked: the key never left, so the advice rewrites the local commits and
+    // never talks of purging history or of a compromised key.
+    assert!(
+        push.all().contains("It has not left this machine")
+            && push.all().contains("git commit --amend")
+            && push.all().contains("git rebase -i"),
+        "{}",
+        push.all()
+    );
+    assert!(
+        !push.all().contains("purge") && !push.all().contains("may have been pushed"),
+        "{}",
+        push.all()
+    );
+    assert!(!push.all().contains("other ref(s)"), "{}", push.all());
     assert_no_secret(&push, &[&key]);
     git(&d, &["checkout", "-q", "main"]);
     write(&d, "b.txt", "b\n");
@@ -268,6 +283,13 @@ fn pre_commit_framework_pre_push_hook_blocks_a_push() {
     let push = sh(&d, home, &["git", "push", "origin", "main"], true);
     assert_ne!(push.code, 0, "{}", push.all());
     assert!(push.all().contains("pay.js"), "{}", push.all());
+    assert!(
+        push.all().contains("It has not left this machine")
+            && push.all().contains("git commit --amend")
+            && !push.all().contains("purge"),
+        "amend or rebase, no purge talk: {}",
+        push.all()
+    );
     assert_no_secret(&push, &[&key]);
 }
 

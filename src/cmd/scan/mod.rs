@@ -83,6 +83,7 @@ pub fn run(args: &ScanArgs, write_baseline: bool) -> Result<i32> {
         rules: &s.rules.rules,
         show_secrets: s.show_secrets,
         mode: covered(&s.mode),
+        unpushed: matches!(s.mode, ScanMode::PrePush(_)),
         root: s.root.clone(),
         category: s.sarif_category.clone(),
     };
