@@ -551,13 +551,16 @@ def never_issued(text):
     """Why a positive is a token its provider never issues, or None: every GitHub-layout
     token in it (ghp_, gho_, ghu_, ghs_, ghr_ and 36 characters) fails the CRC-32 checksum
     GitHub puts in its last six, or a `github_pat_` lacks the fine-grained layout (22
-    characters, `_`, 59), or every JWT-shaped value in it has a header that is not base64url
-    JSON. Random samples drawn from a case-insensitive regex land here; real tokens never do."""
+    characters, `_`, 59), or every Slack webhook lacks the workspace/channel/secret path
+    (T…/B…/…), or every JWT-shaped value in it has a header that is not base64url JSON. Random samples drawn from a case-insensitive regex land here; real tokens never do."""
     gh = re.findall(r"gh[pousr]_[A-Za-z0-9]{36}", text)
     if gh and not any(_github_crc_holds(t) for t in gh):
         return "never issued: a GitHub token whose CRC-32 checksum fails"
     if "github_pat_" in text and not re.search(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}", text):
         return "never issued: a github_pat_ without the fine-grained layout"
+    hooks = re.findall(r"hooks\.slack\.com/services/[A-Za-z0-9/_-]+", text)
+    if hooks and not any(re.match(r"hooks\.slack\.com/services/[Tt][A-Za-z0-9]{6,}/[Bb][A-Za-z0-9]{6,}/[A-Za-z0-9]{20,}", h) for h in hooks):
+        return "never issued: a Slack webhook without the T…/B…/secret path"
     jwts = re.findall(r"\beyJ[A-Za-z0-9_\\/+=-]*\.ey[A-Za-z0-9_\\/+=-]*\.?", text)
     if jwts and not any(_json_header(j.split(".")[0]) for j in jwts):
         return "never issued: a JWT whose header is not base64url JSON"
