@@ -54,6 +54,7 @@ sarif="${INPUT_SARIF_FILE:-keywarden.sarif}"
 category="${INPUT_CATEGORY:-}"
 [ -n "$category" ] || category="keywarden/$mode"
 annotations=$(mktemp)
+json_report="${RUNNER_TEMP:-/tmp}/keywarden.json"
 summary="${GITHUB_STEP_SUMMARY:-$(mktemp)}"
 summary_part=$(mktemp)
 
@@ -64,7 +65,7 @@ tree_sarif=false
 if [ "$mode" = push ] && [ -n "${DEFAULT_BRANCH:-}" ] && [ "${GITHUB_REF:-}" = "refs/heads/$DEFAULT_BRANCH" ]; then
   tree_sarif=true
 fi
-reports=(--report "github=$annotations" --report "markdown=$summary_part")
+reports=(--report "github=$annotations" --report "markdown=$summary_part" --report "json=$json_report")
 $tree_sarif || reports+=(--report "sarif=$sarif")
 
 echo "keywarden ${target[*]} ${extra[*]}"
@@ -74,7 +75,10 @@ keywarden "${target[@]}" "${extra[@]}" --quiet --format text --color always \
 code=$?
 [ "$code" -ge 2 ] && exit 2
 cat "$annotations"
-count=$(grep -c '^::' "$annotations" || true)
+# Secrets, not annotation lines: a key in two files is one finding with two locations, and an
+# inline-allow notice is not a finding.
+count=$(jq '.findings | length' "$json_report" 2>/dev/null \
+  || python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$json_report")
 cat "$summary_part" >> "$summary"
 if $tree_sarif; then
   echo "keywarden scan . (the state of $DEFAULT_BRANCH, for code scanning)"
@@ -83,6 +87,7 @@ fi
 {
   echo "findings=$count"
   echo "sarif-file=$sarif"
+  echo "json-file=$json_report"
 } >> "${GITHUB_OUTPUT:-/dev/null}"
 
 if [ "$code" -eq 1 ] && [ "${INPUT_FAIL_ON_FINDINGS:-true}" = true ]; then

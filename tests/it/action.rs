@@ -327,7 +327,11 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
     let leaky = tempdir();
     let (repo, event) = pr_repo_with(
         leaky.path(),
-        &[("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n"))],
+        &[
+            ("config/leak.yml", &format!("# FAKE\nGITHUB_TOKEN={key}\n")),
+            // The same key in a second file: two annotations, one secret.
+            ("deploy/ci.yml", &format!("# FAKE\ntoken: {key}\n")),
+        ],
         &with,
     );
     let sarif = leaky.path().join("out.sarif");
@@ -351,8 +355,13 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
     );
     assert!(all.contains("Job failed"), "{all}");
     assert!(all.contains("config/leak.yml:2"), "{all}");
+    assert!(all.contains("deploy/ci.yml:2"), "{all}");
     assert!(all.contains("::error"), "annotations printed: {all}");
-    assert!(all.contains("reported findings=1"), "{all}");
+    assert!(
+        all.contains("reported findings=1"),
+        "one secret in two files counts once: {all}"
+    );
+    assert!(all.contains("1 secret(s) found"), "{all}");
     assert!(!all.contains(&key), "the action never prints the secret");
     let invocations = std::fs::read_to_string(&log).unwrap();
     let scans: Vec<&str> = invocations
