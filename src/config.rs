@@ -142,6 +142,7 @@ impl Config {
         })?;
         let mut cfg: Config = parse_yaml(shown, text)?;
         cfg.text = text.to_string();
+        cfg.check_patterns(shown, text)?;
         if let Some(s) = &cfg.max_file_size {
             s.bytes().with_context(|| {
                 format!(
@@ -151,6 +152,45 @@ impl Config {
             })?;
         }
         Ok(cfg)
+    }
+
+    /// Every regular expression the config holds compiles, or the error names the file, the
+    /// line and the field (the pattern itself is redacted: it could be a secret).
+    fn check_patterns(&self, shown: &str, text: &str) -> Result<()> {
+        let allow = [
+            ("allow.secrets", &self.allow.secrets),
+            ("allow.lines", &self.allow.lines),
+        ];
+        for (field, list) in allow {
+            for p in list.iter().filter(|p| !is_fingerprint(p)) {
+                if let Err(e) = crate::rules::compile_regex(p) {
+                    bail!(
+                        "{shown}: line {}: field {field}: {}: {e}",
+                        line_of(text, p).unwrap_or(1),
+                        crate::redact::value(p)
+                    );
+                }
+            }
+        }
+        for spec in &self.rules {
+            if let Err(e) = crate::rules::compile_regex(&spec.pattern) {
+                // The pattern as written may be escaped differently from the parsed string: the
+                // rule's `pattern:` line after its id.
+                let id_line = line_of(text, &spec.id).unwrap_or(1);
+                let line = line_of(text, &spec.pattern).unwrap_or_else(|| {
+                    text.lines()
+                        .enumerate()
+                        .skip(id_line - 1)
+                        .find(|(_, l)| l.trim_start().starts_with("pattern:"))
+                        .map_or(id_line, |(i, _)| i + 1)
+                });
+                bail!(
+                    "{shown}: line {line}: field rules: rule {:?}: pattern: {e}",
+                    spec.id
+                );
+            }
+        }
+        Ok(())
     }
 
     /// `allow.secrets` takes fingerprints (or patterns); a value a built-in rule recognises as

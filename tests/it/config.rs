@@ -366,3 +366,33 @@ fn explain_line_says_which_rule_saw_a_value_and_what_dropped_it() {
     assert!(past.stderr.contains("has 5 line(s)"), "{}", past.all());
     assert_eq!(why(0).code, 2);
 }
+
+#[test]
+fn a_bad_regex_in_the_config_names_its_file_line_and_field() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cases = [
+        (
+            "# team config\nallow:\n  secrets:\n    - '([unclosed'\n",
+            "line 4: field allow.secrets",
+        ),
+        (
+            "allow:\n  lines:\n    - 'ok.*'\n    - '(?P<x'\n",
+            "line 4: field allow.lines",
+        ),
+        (
+            "rules:\n  - id: acme-token\n    name: ACME\n    severity: high\n    keywords: [acme_]\n    pattern: \"(?P<secret>acme_[a-z\"\n    examples: ['acme_k3v9q2m7x1p8w4r6t0z5y2b8']\n    rotate:\n      steps: [Revoke it.]\n",
+            "line 6: field rules: rule \"acme-token\": pattern",
+        ),
+    ];
+    for (text, says) in cases {
+        write(d, ".keywarden.yaml", text);
+        let run = keywarden(d, &["scan", "."]);
+        assert_eq!(run.code, 2, "{text}: {}", run.all());
+        assert!(
+            run.stderr.contains(".keywarden.yaml") && run.stderr.contains(says),
+            "{says}: {}",
+            run.stderr
+        );
+    }
+}
