@@ -82,7 +82,8 @@ pub enum ColorChoice {
 #[derive(Debug, Args, Clone, Default)]
 pub struct ScanArgs {
     /// Files or directories to scan (default: the current directory). With --staged,
-    /// --history, --range or --pre-push: the repository to read (its top or a directory in it).
+    /// --history, --range or --pre-push: the repository to read, and when given, only files
+    /// under these paths are reported (`--range main..feat services/api`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

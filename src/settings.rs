@@ -101,6 +101,8 @@ pub struct Settings {
     pub mode: ScanMode,
     /// What to walk (tree mode); the first is the repository for git modes.
     pub paths: Vec<PathBuf>,
+    /// PATHs were given: in git modes they also limit what is reported to files under them.
+    pub paths_given: bool,
     /// Repository root (or scanned directory) that SARIF URIs are relative to.
     pub root: PathBuf,
     pub rules: Rules,
@@ -342,6 +344,7 @@ impl Settings {
                 .or(config.min_confidence)
                 .unwrap_or(Confidence::Medium),
             include_vendored: args.include_vendored,
+            paths_given: !args.paths.is_empty(),
             paths,
             match_opts,
             path_filter,

@@ -319,3 +319,40 @@ fn not_a_repository_is_exit_2() {
         run.stderr
     );
 }
+
+#[test]
+fn a_path_limits_range_and_staged_scans_to_files_under_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "README.md", "hi\n");
+    commit_all(d, "init", 1_600_000_000);
+    git(d, &["checkout", "-q", "-b", "pr"]);
+    let mut f = Fakes::new(16);
+    let (a, b) = (f.github(), f.github());
+    write(d, "services/api/k.py", &format!("# FAKE\nT = '{a}'\n"));
+    write(d, "web/k.py", &format!("# FAKE\nT = '{b}'\n"));
+    commit_all(d, "keys", 1_600_000_100);
+    let paths =
+        |run: &Run| -> Vec<String> { findings(run).into_iter().map(|(_, p, _)| p).collect() };
+    let (all, _) = scan_json(d, &["scan", "--range", "main..pr"]);
+    assert_eq!(paths(&all), vec!["services/api/k.py", "web/k.py"]);
+    let (api, _) = scan_json(d, &["scan", "--range", "main..pr", "services/api"]);
+    assert_eq!(api.code, 1, "{}", api.all());
+    assert_eq!(
+        paths(&api),
+        vec!["services/api/k.py"],
+        "only under the path"
+    );
+    let (web, _) = scan_json(d, &["scan", "--range", "main..pr", "web"]);
+    assert_eq!(paths(&web), vec!["web/k.py"]);
+    let (top, _) = scan_json(d, &["scan", "--range", "main..pr", "."]);
+    assert_eq!(paths(&top).len(), 2, "the top is the whole repository");
+    // --staged too.
+    let c = f.github();
+    write(d, "web/new.py", &format!("# FAKE\nT = '{c}'\n"));
+    write(d, "services/api/new.py", &format!("# FAKE\nT = '{c}'\n"));
+    git(d, &["add", "."]);
+    let (staged, _) = scan_json(d, &["scan", "--staged", "web"]);
+    assert_eq!(paths(&staged), vec!["web/new.py"]);
+}

@@ -37,7 +37,11 @@ pub fn collect_with(
         progress: s.progress,
         decode: Limits::default(),
     };
-    let admit = |p: &str| path_filter.admits(p);
+    // In git modes the PATHs name the repository and limit what is reported to files under
+    // them (`scan --range main..feat services/api`): repository-relative prefixes, none when a
+    // PATH is the repository itself.
+    let limits = git_path_limits(s);
+    let admit = |p: &str| path_filter.admits(p) && under_limits(&limits, p);
     let class = |p: &str| set.path_class(p);
     let judge = git::PathJudge {
         admit: &admit,
@@ -153,4 +157,36 @@ fn drop_custom_examples(findings: &mut Vec<Finding>, rules: &Rules) {
         }
     }
     findings.retain(|f| !f.locations.is_empty());
+}
+
+/// Repository-relative prefixes the PATHs of a git-mode scan limit it to; empty when none was
+/// given (the hooks run from anywhere in the repository), when one of them is the repository's
+/// top, or when the mode walks files (the PATHs are what is walked).
+fn git_path_limits(s: &Settings) -> Vec<String> {
+    if matches!(s.mode, ScanMode::Tree) || !s.paths_given {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in &s.paths {
+        let Ok(abs) = std::fs::canonicalize(p) else {
+            return Vec::new();
+        };
+        match abs.strip_prefix(&s.root) {
+            Ok(rel) if rel.as_os_str().is_empty() => return Vec::new(),
+            Ok(rel) => out.push(rel.to_string_lossy().replace('\\', "/")),
+            Err(_) => return Vec::new(),
+        }
+    }
+    out
+}
+
+/// Whether a repository-relative path is under one of the limits (or there are none).
+fn under_limits(limits: &[String], path: &str) -> bool {
+    limits.is_empty()
+        || limits.iter().any(|l| {
+            path == l
+                || path
+                    .strip_prefix(l.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
 }
