@@ -17,12 +17,14 @@ if [ "$mode" = auto ]; then
 fi
 
 is_shallow=$(git rev-parse --is-shallow-repository 2>/dev/null || echo false)
+trusted_rev=""
 target=(scan)
 case "$mode" in
   pr)
     [ -n "${PR_BASE_SHA:-}" ] && [ -n "${PR_HEAD_SHA:-}" ] || fail "mode 'pr' needs a pull_request event (base and head SHAs)."
     [ "$is_shallow" = true ] && fail "$shallow_fix"
     target+=(--range "$PR_BASE_SHA..$PR_HEAD_SHA")
+    trusted_rev="$PR_BASE_SHA"
     ;;
   push)
     [ "$is_shallow" = true ] && fail "$shallow_fix"
@@ -35,6 +37,7 @@ case "$mode" in
       before="$base"
     fi
     target+=(--range "$before..$after")
+    trusted_rev="$before"
     ;;
   full) target+=(.) ;;
   history)
@@ -44,6 +47,20 @@ case "$mode" in
   *) fail "unknown mode '$mode' (auto, pr, push, full, history)" ;;
 esac
 
+# A path limits every scan to files under it (a monorepo's service); each path is its own
+# code-scanning category.
+scan_path="${INPUT_PATH:-}"
+scan_path="${scan_path#./}"
+scan_path="${scan_path%/}"
+if [ -n "$scan_path" ] && [ "$scan_path" != . ]; then
+  [ -e "$scan_path" ] || fail "path '$scan_path' does not exist in the checkout."
+  case "$mode" in
+    full) target=(scan "$scan_path") ;;
+    *) target+=("$scan_path") ;;
+  esac
+else
+  scan_path=""
+fi
 [ -n "${INPUT_CONFIG:-}" ] && target+=(--config "$INPUT_CONFIG")
 [ -n "${INPUT_BASELINE:-}" ] && target+=(--baseline "$INPUT_BASELINE")
 extra=()
@@ -51,20 +68,30 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   read -r -a extra <<< "$INPUT_ARGS"
 fi
 sarif="${INPUT_SARIF_FILE:-keywarden.sarif}"
+# One category for pull requests, pushes and tree scans of the same path: GitHub compares a pull
+# request's analysis with the default branch's analysis of the same category, so they must
+# match for alerts to show as new or fixed. History scans are their own category.
 category="${INPUT_CATEGORY:-}"
-[ -n "$category" ] || category="keywarden/$mode"
+if [ -z "$category" ]; then
+  case "$mode" in
+    history) category="keywarden-history" ;;
+    *) category="keywarden" ;;
+  esac
+  [ -n "$scan_path" ] && category="$category/$scan_path"
+fi
 annotations=$(mktemp)
 json_report="${RUNNER_TEMP:-/tmp}/keywarden.json"
 summary="${GITHUB_STEP_SUMMARY:-$(mktemp)}"
 summary_part=$(mktemp)
 
-# On a push to the default branch, code scanning should show the state of the branch (an
-# alert closes only when the secret is really gone from it), so the SARIF is a tree scan; the
-# pushed range still decides pass or fail and the annotations.
+# Code scanning compares states: a push uploads the state of its branch, a pull request the
+# state of its merge commit (the checkout of a pull_request event), both under the category
+# above. An alert is then "new" when the pull request adds the secret and "fixed" only when it
+# is really gone. The range still decides pass or fail and the annotations.
 tree_sarif=false
-if [ "$mode" = push ] && [ -n "${DEFAULT_BRANCH:-}" ] && [ "${GITHUB_REF:-}" = "refs/heads/$DEFAULT_BRANCH" ]; then
-  tree_sarif=true
-fi
+case "$mode" in
+  pr|push) tree_sarif=true ;;
+esac
 reports=(--report "github=$annotations" --report "markdown=$summary_part" --report "json=$json_report")
 $tree_sarif || reports+=(--report "sarif=$sarif")
 
@@ -81,8 +108,32 @@ count=$(jq '.findings | length' "$json_report" 2>/dev/null \
   || python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$json_report")
 cat "$summary_part" >> "$summary"
 if $tree_sarif; then
-  echo "keywarden scan . (the state of $DEFAULT_BRANCH, for code scanning)"
-  keywarden scan . "${extra[@]}" --quiet --format sarif --output "$sarif" --sarif-category "$category" || [ $? -eq 1 ] || exit 2
+  # The change must not loosen its own code-scanning results either: the config and baseline
+  # come from the trusted side (the base of the range), as they do for the range scan.
+  tree_cfg=()
+  cfg_path="${INPUT_CONFIG:-.keywarden.yaml}"
+  if [ "${cfg_path#/}" != "$cfg_path" ]; then
+    tree_cfg=(--config "$cfg_path")
+  else
+    base_cfg="${RUNNER_TEMP:-/tmp}/keywarden-base-config.yaml"
+    if git show "$trusted_rev:${cfg_path#./}" > "$base_cfg" 2>/dev/null; then
+      tree_cfg=(--config "$base_cfg")
+    elif [ -n "${INPUT_CONFIG:-}" ]; then
+      fail "config '$INPUT_CONFIG' is not in the base commit $trusted_rev."
+    else
+      tree_cfg=(--no-config)
+    fi
+  fi
+  if [ -n "${INPUT_BASELINE:-}" ]; then
+    if [ "${INPUT_BASELINE#/}" != "$INPUT_BASELINE" ]; then
+      tree_cfg+=(--baseline "$INPUT_BASELINE")
+    else
+      base_bl="${RUNNER_TEMP:-/tmp}/keywarden-base-baseline.json"
+      git show "$trusted_rev:${INPUT_BASELINE#./}" > "$base_bl" 2>/dev/null && tree_cfg+=(--baseline "$base_bl")
+    fi
+  fi
+  echo "keywarden scan ${scan_path:-.} (the state of the checkout, for code scanning)"
+  keywarden scan "${scan_path:-.}" "${tree_cfg[@]}" "${extra[@]}" --quiet --format sarif --output "$sarif" --sarif-category "$category" || [ $? -eq 1 ] || exit 2
 fi
 {
   echo "findings=$count"

@@ -368,16 +368,27 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
         .lines()
         .filter(|l| l.starts_with("scan"))
         .collect();
-    assert_eq!(
-        scans.len(),
-        1,
-        "one scan writes every output: {invocations}"
+    // The range scan writes the text, annotations, summary and JSON; code scanning gets the
+    // state of the checkout, read with the base's settings, so GitHub can mark alerts new or
+    // fixed against the default branch's analysis of the same category.
+    assert_eq!(scans.len(), 2, "range, then tree: {invocations}");
+    assert!(scans[0].contains("--range"), "{invocations}");
+    assert!(
+        !scans[1].contains("--range")
+            && (scans[1].contains("--config") || scans[1].contains("--no-config")),
+        "{invocations}"
     );
     assert!(sarif.exists(), "SARIF written: {all}");
     assert_valid_sarif(&[&sarif]);
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
-    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "keywarden/pr/");
+    assert_eq!(
+        doc["runs"][0]["automationDetails"]["id"],
+        "keywarden/",
+        "the category pushes to the default branch use too"
+    );
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "the key in both files: {results:?}");
 
     let clean = tempdir();
     let (repo, event) = pr_repo_with(clean.path(), &[], &with);
