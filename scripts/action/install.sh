@@ -70,7 +70,8 @@ dest="$root/${ref//\//_}-$src_hash"
 if [ ! -x "$dest/bin/keywarden" ]; then
   command -v cargo >/dev/null || fail "no release for '${version:-this ref}' and no cargo to build one; use a release tag (uses: keywarden/keywarden@vX.Y.Z) or set up Rust first."
   echo "Building keywarden from $ACTION_PATH (cached in $dest)"
-  CARGO_TARGET_DIR="$root/target" cargo install --locked --quiet --path "$ACTION_PATH" --root "$dest"
+  # KEYWARDEN_BUILD_TARGET_DIR: a build directory that outlives the runner (the test suite's).
+  CARGO_TARGET_DIR="${KEYWARDEN_BUILD_TARGET_DIR:-$root/target}" cargo install --locked --quiet --path "$ACTION_PATH" --root "$dest"
 fi
 echo "$dest/bin" >> "${GITHUB_PATH:-/dev/null}"
 "$dest/bin/keywarden" --version

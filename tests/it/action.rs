@@ -122,8 +122,18 @@ fn act(repo: &Path, home: &Path, event: &Path, sarif_out: &Path) -> Run {
     act_env(repo, home, event, sarif_out, &[])
 }
 
+/// The action's build-from-source cache for tests: under the project's target/, so it
+/// survives test runs and only this crate recompiles.
+fn action_build_dir() -> String {
+    format!(
+        "KEYWARDEN_BUILD_TARGET_DIR={}",
+        root().join("target/test-builds/action").display()
+    )
+}
+
 fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[String]) -> Run {
     let mut cmd = Command::new(tool("act"));
+    cmd.arg("--env").arg(action_build_dir());
     for e in env {
         cmd.arg("--env").arg(e);
     }
@@ -383,8 +393,7 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(
-        doc["runs"][0]["automationDetails"]["id"],
-        "keywarden/",
+        doc["runs"][0]["automationDetails"]["id"], "keywarden/",
         "the category pushes to the default branch use too"
     );
     let results = doc["runs"][0]["results"].as_array().unwrap();

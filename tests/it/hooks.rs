@@ -40,6 +40,11 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A build directory under the project's target/ that survives test runs.
+fn test_build_dir(name: &str) -> PathBuf {
+    repo_root().join("target").join("test-builds").join(name)
+}
+
 #[test]
 fn install_hook_blocks_a_commit_that_adds_a_key() {
     let dir = tempdir();
@@ -315,6 +320,9 @@ fn pre_commit_framework_builds_and_runs_the_rust_hook() {
             ),
         )
         .env("PRE_COMMIT_HOME", dir.path().join("cache"))
+        // One build directory that survives test runs: pre-commit's `cargo install` then
+        // recompiles only this crate, not every dependency, and never touches target/release.
+        .env("CARGO_TARGET_DIR", test_build_dir("pre-commit"))
         .stdin(std::process::Stdio::null());
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         c.env("CARGO_HOME", home);
@@ -330,6 +338,7 @@ fn build_wheel(out: &Path) {
         .args(["build", "--strip", "--out"])
         .arg(out)
         .current_dir(repo_root().join("python/keywarden-cli"))
+        .env("CARGO_TARGET_DIR", test_build_dir("maturin"))
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap()
