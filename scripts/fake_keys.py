@@ -177,6 +177,11 @@ class Fakes:
             "Plaid": lambda: "access-production-" + "-".join(self.hexs(n) for n in (8, 4, 4, 4, 12)),
             "Clojars": lambda: "CLOJARS_" + self.hexs(60),
             "JWT": lambda: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + base64.urlsafe_b64encode(('{"sub":"' + self.s(A, 12) + '","iat":' + str(self.r.randint(1600000000, 1800000000)) + '}').encode()).decode().rstrip("=") + "." + self.s(URLSAFE, 43),
+            "Tavily": lambda: "tvly-" + self.s(A, 32),
+            "Sourcegraph": lambda: "sgp_" + self.hexs(16) + "_" + self.hexs(40),
+            "Dependency-Track": lambda: "odt_" + self.s(A, 32),
+            "Adafruit IO": lambda: "aio_" + self.s(A, 28),
+            "NuGet": lambda: "oy2" + self.s(string.ascii_lowercase + string.digits, 43),
             "Webhook signing": lambda: "whsec_" + self.s(A, 32),
             "Azure": lambda: "DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=" + base64.b64encode(self.r.randbytes(64)).decode() + ";EndpointSuffix=core.windows.net",
         }
