@@ -18,18 +18,21 @@ fi
 
 is_shallow=$(git rev-parse --is-shallow-repository 2>/dev/null || echo false)
 trusted_rev=""
+common=()  # options for the range scan and the code-scanning tree scan alike
 target=(scan)
 case "$mode" in
   pr)
     [ -n "${PR_BASE_SHA:-}" ] && [ -n "${PR_HEAD_SHA:-}" ] || fail "mode 'pr' needs a pull_request event (base and head SHAs)."
     [ "$is_shallow" = true ] && fail "$shallow_fix"
-    target+=(--range "$PR_BASE_SHA..$PR_HEAD_SHA")
-    trusted_rev="$PR_BASE_SHA"
+    base="${INPUT_BASE:-$PR_BASE_SHA}"
+    head="${INPUT_HEAD:-$PR_HEAD_SHA}"
+    target+=(--range "$base..$head")
+    trusted_rev="$base"
     ;;
   push)
     [ "$is_shallow" = true ] && fail "$shallow_fix"
-    after="${PUSH_AFTER:-HEAD}"
-    before="${PUSH_BEFORE:-}"
+    after="${INPUT_HEAD:-${PUSH_AFTER:-HEAD}}"
+    before="${INPUT_BASE:-${PUSH_BEFORE:-}}"
     if [ -z "$before" ] || [ "$before" = "$zero" ] || ! git merge-base --is-ancestor "$before" "$after" 2>/dev/null; then
       # A new branch or a force push: the commits not on the default branch.
       base="origin/${DEFAULT_BRANCH:-main}"
@@ -62,6 +65,18 @@ else
   scan_path=""
 fi
 [ -n "${INPUT_CONFIG:-}" ] && target+=(--config "$INPUT_CONFIG")
+case "${INPUT_FAIL_ON:-}" in
+  "") ;;
+  low|medium|high|critical) target+=(--fail-on "$INPUT_FAIL_ON") ;;
+  *) fail "fail-on must be low, medium, high or critical, not '$INPUT_FAIL_ON'." ;;
+esac
+case "${INPUT_MIN_CONFIDENCE:-}" in
+  "") ;;
+  low|medium|high) common+=(--min-confidence "$INPUT_MIN_CONFIDENCE") ;;
+  *) fail "min-confidence must be low, medium or high, not '$INPUT_MIN_CONFIDENCE'." ;;
+esac
+[ "${INPUT_VERIFY:-false}" = true ] && common+=(--verify)
+target+=("${common[@]}")
 [ -n "${INPUT_BASELINE:-}" ] && target+=(--baseline "$INPUT_BASELINE")
 extra=()
 if [ -n "${INPUT_ARGS:-}" ]; then
@@ -133,7 +148,7 @@ if $tree_sarif; then
     fi
   fi
   echo "keywarden scan ${scan_path:-.} (the state of the checkout, for code scanning)"
-  keywarden scan "${scan_path:-.}" "${tree_cfg[@]}" "${extra[@]}" --quiet --format sarif --output "$sarif" --sarif-category "$category" || [ $? -eq 1 ] || exit 2
+  keywarden scan "${scan_path:-.}" "${tree_cfg[@]}" "${common[@]}" "${extra[@]}" --quiet --format sarif --output "$sarif" --sarif-category "$category" || [ $? -eq 1 ] || exit 2
 fi
 {
   echo "findings=$count"
