@@ -116,7 +116,7 @@ fn reference(v: &str) -> bool {
         || v.contains("${")
         || v.contains("#{")
         || v.contains("{{")
-        || re(&PROVIDER_REF, r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_./:-]+$").is_match(v)
+        || re(&PROVIDER_REF, r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_./:#-]+$").is_match(v)
 }
 
 /// A regular expression or a format string, not a value (`[a-z]+(?:…)`, `VS%0.fTOOLS`).
@@ -174,7 +174,7 @@ fn identifier_or_words(v: &str) -> bool {
           | (?:[A-Z][a-z]+[0-9]*)+                                      # PascalCase words
           | [A-Za-z]+                                                   # one word
           | [A-Za-z][A-Za-z_]*[A-Za-z][-_.]?v?[0-9]+(?:\.[0-9]+)+       # name with a version
-          | (?:[A-Z]+|[A-Z]?[a-z]+|[0-9]+)(?:[-_.](?:[A-Z]+|[A-Z]?[a-z]+|[0-9]+))+  # Mixed_Case_words_5
+          | (?:[A-Z]+[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+)(?:[-_.](?:[A-Z]+[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+))+  # Mixed_Case_words_5
         )$",
     );
     shapes.is_match(v)
@@ -379,6 +379,7 @@ mod tests {
             "SalesResults-1.2",
             "DOC_Vector_5_32",
             "Mid-server-short",
+            "FAKE-value-for-a-base64-test",
             "app_v2.10.3",
         ] {
             assert!(identifier_or_words(v), "{v}");
@@ -394,6 +395,7 @@ mod tests {
             ("EmrManagedMasterSecurityGroup", "src_key='"),
             ("anthropic:api-key", "ANTHROPIC_API_KEY="),
             ("vault:secret/data/app", "DB_PASSWORD="),
+            ("vault:secret/data/app#token", "VAULT_TOKEN="),
             ("${{ secrets.TOKEN }}", "token: \""),
             ("3f1c2b9a-8e7d-4c6b-9a5f-1e2d3c4b5a69", "request_key = \""),
             (

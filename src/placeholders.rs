@@ -140,7 +140,7 @@ mod tests {
         assert!(published().iter().all(|p| !p.source.is_empty()));
         let aws = published_example(b"AKIAIOSFODNN7EXAMPLE").expect("listed");
         assert!(aws.source.contains("AWS"));
-        assert!(published_example(b"AKIAIOSFODNN7EXAMPLF").is_none());
+        assert!(published_example(b"AKIAIOSFODNN7EXAMPLE0").is_none());
     }
 
     #[test]
