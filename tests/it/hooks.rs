@@ -176,6 +176,11 @@ fn plain_pre_push_hook_blocks_a_push_that_adds_a_key() {
         push.all()
     );
     assert!(!push.all().contains("other ref(s)"), "{}", push.all());
+    assert!(
+        push.all().contains("refs: branch feature"),
+        "the refs line names the pushed branch: {}",
+        push.all()
+    );
     assert_no_secret(&push, &[&key]);
     git(&d, &["checkout", "-q", "main"]);
     write(&d, "b.txt", "b\n");

@@ -141,6 +141,9 @@ fn remote_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
 pub struct Push {
     pub from: String,
     pub to: String,
+    /// The local ref being pushed (`refs/heads/feature`), when the hook says: refs lines name
+    /// it instead of a commit id.
+    pub local_ref: Option<String>,
 }
 
 /// What a push sends: the pre-commit framework's `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`,
@@ -151,6 +154,10 @@ pub fn read_pushes() -> Result<Vec<Push>> {
         Ok(to) if !to.is_empty() => pushes.push(Push {
             from: std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default(),
             to,
+            // pre-commit 2.x sets the branch being pushed.
+            local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH")
+                .ok()
+                .filter(|b| !b.is_empty()),
         }),
         _ => {
             let mut input = String::new();
@@ -158,10 +165,11 @@ pub fn read_pushes() -> Result<Vec<Push>> {
                 .context("reading pre-push refs from stdin")?;
             for line in input.lines() {
                 let parts: Vec<&str> = line.split_whitespace().collect();
-                if let [_, local, _, remote] = parts[..] {
+                if let [local_ref, local, _, remote] = parts[..] {
                     pushes.push(Push {
                         from: remote.to_string(),
                         to: local.to_string(),
+                        local_ref: Some(local_ref.to_string()),
                     });
                 }
             }
@@ -183,7 +191,12 @@ pub fn pre_push(
         bail!("--pre-push: {SHALLOW_FIX}");
     }
     let mut out = Vec::new();
-    for Push { from, to } in pushes.iter().cloned() {
+    for Push {
+        from,
+        to,
+        local_ref,
+    } in pushes.iter().cloned()
+    {
         if to.is_empty() || to == ZERO_OID {
             continue; // deleting a branch adds nothing
         }
@@ -211,7 +224,7 @@ pub fn pre_push(
             repo.clone(),
             &bases,
             head_id,
-            &to,
+            local_ref.as_deref().unwrap_or(&to),
             max_file_size,
             judge,
         )?);
