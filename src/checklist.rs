@@ -77,39 +77,15 @@ impl Checklist {
         }
     }
 
-    /// The checklist of a finding in commits a pre-push hook kept from leaving: rewrite the
-    /// local commits, no purge; the provider's steps only if the key went anywhere else.
-    pub fn for_unpushed(rule: &Rule, f: &Finding) -> Checklist {
-        let full = Checklist::for_finding(rule, f);
-        if f.place() != Place::History {
-            return full;
-        }
-        let commit = f
-            .history
-            .as_deref()
-            .map(|h| h.commit[..h.commit.len().min(12)].to_string())
-            .unwrap_or_else(|| "the commit".into());
-        let paths: Vec<String> = f
-            .locations
-            .iter()
-            .map(|l| crate::escape::shell_word(&l.path).into_owned())
-            .collect();
-        Checklist {
-            location_before: UNPUSHED
-                .iter()
-                .map(|t| {
-                    t.replace("{commit}", &commit)
-                        .replace("{path}", &paths.join(", "))
-                })
-                .collect(),
-            provider: full.provider,
-            location_after: Vec::new(),
-            nested: true,
-        }
-    }
-
     /// The full checklist of one finding, with its paths and commit filled in.
     pub fn for_finding(rule: &Rule, f: &Finding) -> Checklist {
+        Checklist::for_finding_at(rule, f, false)
+    }
+
+    /// `for_finding`; `unpushed`: the finding is in commits a pre-push hook kept from leaving,
+    /// so its history steps rewrite the local commits (no purge) and the provider's steps apply
+    /// only if the key went anywhere else.
+    pub fn for_finding_at(rule: &Rule, f: &Finding, unpushed: bool) -> Checklist {
         // Paths fill commands too: each is one shell word.
         let mut paths: Vec<String> = f
             .locations
@@ -119,8 +95,9 @@ impl Checklist {
         paths.dedup();
         let history = f.history.as_deref();
         let commit = history.map(|h| &h.commit[..h.commit.len().min(12)]);
+        let unstage = unstage_command(&paths.join(" "));
         let fill = |t: &str| {
-            t.replace("{unstage}", &unstage_command(&paths.join(" ")))
+            t.replace("{unstage}", &unstage)
                 .replace("{path}", &paths.join(", "))
                 .replace("{commit}", commit.unwrap_or("an earlier commit"))
         };
@@ -152,6 +129,12 @@ impl Checklist {
                 provider,
                 location_after: fill_all(WORKTREE),
                 ..Checklist::default()
+            },
+            Place::History if unpushed => Checklist {
+                location_before: fill_all(UNPUSHED),
+                provider,
+                location_after: Vec::new(),
+                nested: true,
             },
             Place::History => Checklist {
                 location_before: vec![fill(HISTORY_FIRST)],
@@ -259,7 +242,15 @@ pub fn summarize_refs(refs: &[String]) -> String {
         .filter_map(|r| strip(r, "refs/remotes/"))
         .collect();
     let tags: Vec<String> = refs.iter().filter_map(|r| strip(r, "refs/tags/")).collect();
-    let other = refs.len() - branches.len() - remotes.len() - tags.len();
+    let others: Vec<String> = refs
+        .iter()
+        .filter(|r| {
+            !["refs/heads/", "refs/remotes/", "refs/tags/"]
+                .iter()
+                .any(|p| r.starts_with(p))
+        })
+        .cloned()
+        .collect();
     let few = |v: &[String]| {
         if v.len() <= 3 {
             v.join(", ")
@@ -287,17 +278,8 @@ pub fn summarize_refs(refs: &[String]) -> String {
             tags[n - 1]
         )),
     }
-    let others: Vec<String> = refs
-        .iter()
-        .filter(|r| {
-            !["refs/heads/", "refs/remotes/", "refs/tags/"]
-                .iter()
-                .any(|p| r.starts_with(p))
-        })
-        .cloned()
-        .collect();
-    if other > 0 {
-        parts.push(format!("{} other: {}", other, few(&others)));
+    if !others.is_empty() {
+        parts.push(format!("{} other: {}", others.len(), few(&others)));
     }
     format!("{} ref(s): {}", refs.len(), parts.join("; "))
 }

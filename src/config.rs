@@ -142,7 +142,6 @@ impl Config {
         })?;
         let mut cfg: Config = parse_yaml(shown, text)?;
         cfg.text = text.to_string();
-        cfg.check_patterns(shown, text)?;
         if let Some(s) = &cfg.max_file_size {
             s.bytes().with_context(|| {
                 format!(
@@ -154,9 +153,11 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Every regular expression the config holds compiles, or the error names the file, the
-    /// line and the field (the pattern itself is redacted: it could be a secret).
-    fn check_patterns(&self, shown: &str, text: &str) -> Result<()> {
+    /// On the error path of compiling the config's patterns: the first one that does not
+    /// compile, as an error naming the file, the line and the field (the pattern itself is
+    /// redacted: it could be a secret); `Ok` when none is found, so the caller's error stands.
+    pub fn locate_bad_pattern(&self, shown: &str) -> Result<()> {
+        let text = self.text.as_str();
         let allow = [
             ("allow.secrets", &self.allow.secrets),
             ("allow.lines", &self.allow.lines),
@@ -302,13 +303,15 @@ impl Config {
                         spec.id
                     );
                 }
-                custom
-                    .add(spec.clone(), "custom")
-                    .with_context(|| format!("{file}: field rules"))?;
+                custom.add(spec.clone(), "custom").or_else(|e| {
+                    self.locate_bad_pattern(file)?;
+                    Err(e).with_context(|| format!("{file}: field rules"))
+                })?;
             }
-            custom
-                .compile_all()
-                .with_context(|| format!("{file}: field rules"))?;
+            custom.compile_all().or_else(|e| {
+                self.locate_bad_pattern(file)?;
+                Err(e).with_context(|| format!("{file}: field rules"))
+            })?;
             crate::selftest::ensure_sound(&custom, &format!("{file}: field rules"))?;
             for spec in &self.rules {
                 set.add(spec.clone(), "custom")?;

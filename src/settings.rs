@@ -211,7 +211,10 @@ pub fn compile(
     let config = &rules.config;
     let match_opts = MatchOptions {
         ctx,
-        allow: Allow::compile(&config.allow, &what)?,
+        allow: Allow::compile(&config.allow, &what).or_else(|e| {
+            config.locate_bad_pattern(&what)?;
+            Err(e)
+        })?,
         inline_allow,
     };
     let path_filter = PathFilter::compile(

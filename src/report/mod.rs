@@ -100,13 +100,7 @@ impl Report<'_> {
     pub fn checklist(&self, f: &Finding) -> Checklist {
         self.rules
             .get(&f.rule_id)
-            .map(|r| {
-                if self.unpushed {
-                    Checklist::for_unpushed(r, f)
-                } else {
-                    Checklist::for_finding(r, f)
-                }
-            })
+            .map(|r| Checklist::for_finding_at(r, f, self.unpushed))
             .unwrap_or_default()
     }
 }
