@@ -71,6 +71,13 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
     {
         return false;
     }
+    // A base64 encoding of text is judged by the text (of a `user:password`, the password):
+    // `YWxpY2U6c2VjcmV0LXBhc3N3ZA==` is `alice:secret-passwd`, `YS1naXQtdG9rZW4=` is
+    // `a-git-token`. Random key bytes never decode to printable text.
+    if let Some(text) = base64_text(value) {
+        let secret = memchr::memchr(b':', &text).map_or(&text[..], |c| &text[c + 1..]);
+        return plausible(secret, before, vendor_prefixes);
+    }
     static UUID: OnceLock<Regex> = OnceLock::new();
     if re(
         &UUID,
@@ -104,6 +111,25 @@ pub fn plausible(value: &[u8], before: &[u8], vendor_prefixes: &[String]) -> boo
     .count();
     (v.len() >= 16 && classes >= 2 && entropy >= 3.5)
         || (v.len() >= 12 && classes >= 3 && entropy >= 3.3)
+}
+
+/// The printable ASCII text a padded (or whole-quantum) standard base64 value encodes, if it is
+/// one.
+fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
+    let body = value
+        .strip_suffix(b"==")
+        .or(value.strip_suffix(b"="))
+        .unwrap_or(value);
+    if value.len() < 8
+        || (body.len() == value.len() && !value.len().is_multiple_of(4))
+        || !body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+    {
+        return None;
+    }
+    let text = crate::decode::base64_decode(body)?;
+    (text.len() >= 4 && text.iter().all(|b| (0x20..0x7F).contains(b))).then_some(text)
 }
 
 /// A reference to where a secret lives, not the secret: `${VAR}`, `vault:…`, `op://…`,
@@ -407,6 +433,8 @@ mod tests {
             ("YOUR_PASSWORD", "password = \""),
             ("config/secrets.json", "secret_file_key = \""),
             ("config/settings.py:5", "anthropic-api-key "),
+            ("YWxpY2U6c2VjcmV0LXBhc3N3ZA==", "credential="),
+            ("YS1naXQtdG9rZW4=", "credential="),
             (
                 "keywarden/secretId/v1",
                 "pub const FINGERPRINT_KEY: &str = \"",
@@ -441,5 +469,21 @@ mod tests {
             "@cluster0.prod.example.net"
         ));
         assert!(db("PfMAGw!lLoZVPYY7L", "postgres://app:", "@localhost"));
+    }
+}
+
+#[cfg(test)]
+mod base64_tests {
+    use super::*;
+
+    #[test]
+    fn a_base64_value_is_judged_by_the_text_it_encodes() {
+        // FAKE: `deploy:fDXevg!y7QMVmNiP3`, a strong password behind a user name.
+        let strong = crate::decode::base64_encode(b"deploy:fDXevg!y7QMVmNiP3");
+        assert!(plausible(strong.as_bytes(), b"credential=", &[]));
+        let words = crate::decode::base64_encode(b"alice:secret-passwd");
+        assert!(!plausible(words.as_bytes(), b"credential=", &[]));
+        // Random key bytes do not decode to text: judged as before.
+        assert!(base64_text(b"q3J0sZ8vYl1kQ2xNbWp4T3BzR2hWa0lqY1Rz").is_none());
     }
 }
