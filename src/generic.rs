@@ -440,6 +440,9 @@ mod tests {
                 "pub const FINGERPRINT_KEY: &str = \"",
             ),
             ("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "{\"key\": \""),
+            ("q7Zk2mWx9Lr4Tb8Nv3Hc", "fakeToken := \""),
+            ("q7Zk2mWx9Lr4Tb8Nv3Hc", "invalid_api_key = \""),
+            ("Zk2mWx9=Lr4Tb8Nv3Hc", "primaryKey="),
             // Seen in real code (rails, gin): interpolations, private names, routes.
             ("ROUTES_#{object_id}_SCRIPT_NAME", "@env_key = \""),
             (

@@ -163,7 +163,9 @@ fn holds_secret(rel: &str, data: Option<&[u8]>) -> bool {
         .iter()
         .any(|e| lower.ends_with(e))
     {
-        return true;
+        // Unread, it may hold keys; read, it must have a key store's shape (an empty, truncated
+        // or random file by that name holds nothing).
+        return data.is_none_or(key_store_shape);
     }
     let Some(data) = data else { return false };
     let text = String::from_utf8_lossy(&data[..data.len().min(1 << 20)]);
@@ -202,6 +204,32 @@ fn holds_secret(rel: &str, data: Option<&[u8]>) -> bool {
     })
 }
 
+/// A whole PKCS#12 file (a DER SEQUENCE whose length is the file's, holding version 3) or a Java
+/// key store (JKS `FEEDFEED`, JCEKS `CECECECE` magic). Java 9+ `.jks`/`.keystore` files are
+/// often PKCS#12.
+fn key_store_shape(data: &[u8]) -> bool {
+    if data.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) || data.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE]) {
+        return true;
+    }
+    let (len, header) = match data {
+        [0x30, 0x80, ..] => (data.len() - 2, 2), // BER indefinite length
+        [0x30, n, ..] if *n < 0x80 => (*n as usize, 2),
+        [0x30, n @ 0x81..=0x84, rest @ ..] => {
+            let k = (*n - 0x80) as usize;
+            if rest.len() < k {
+                return false;
+            }
+            (
+                rest[..k].iter().fold(0usize, |a, &b| a << 8 | b as usize),
+                2 + k,
+            )
+        }
+        _ => return false,
+    };
+    header + len <= data.len() && data.len() - header - len < 16 // trailing padding at most
+        && data[header..].starts_with(&[0x02, 0x01, 0x03])
+}
+
 /// Whether an example file's value is a real one: a URL only when it carries a password that
 /// is not a local default (`postgres://localhost/db`, `mongodb:mongodb@localhost` are not), any
 /// other value when it is plausible as the generic rule judges (`anthropic:api-key`, a word or
@@ -224,5 +252,35 @@ fn real_value(var: &crate::envfile::Var) -> bool {
             )
         }
         None => crate::generic::plausible(v.as_bytes(), var.name.as_bytes(), &[]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_store_file_holds_a_secret_only_in_a_key_stores_shape() {
+        // A PKCS#12 outer SEQUENCE of 5 bytes: version 3 and a two-byte tail.
+        let p12 = [0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00];
+        assert!(holds_secret("certs/a.p12", Some(&p12)));
+        let long = [
+            &[0x30u8, 0x82, 0x00, 0x05][..],
+            &[0x02, 0x01, 0x03, 0x30, 0x00],
+        ]
+        .concat();
+        assert!(holds_secret("certs/a.pfx", Some(&long)));
+        assert!(holds_secret(
+            "a.jks",
+            Some(&[0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2])
+        ));
+        assert!(holds_secret("a.p12", None), "unread: it may hold keys");
+        // Empty, truncated (the length says more than the file has), random.
+        assert!(!holds_secret("a.p12", Some(&[])));
+        assert!(!holds_secret(
+            "a.p12",
+            Some(&[0x30, 0x82, 0x09, 0xC4, 0x02, 0x01, 0x03])
+        ));
+        assert!(!holds_secret("a.p12", Some(b"\x07&Ed\x8f\x1e=\\{")));
     }
 }

@@ -50,7 +50,7 @@ pub fn published_example(value: &[u8]) -> Option<&'static Published> {
 }
 
 /// Runs this long are never chance in a machine-made key: eight letters in alphabet order among
-/// a value's letters (`abcdefgh`, also interleaved: `a1b2c3d4…`, `abc123def456…`), eight
+/// a value's letters (`abcdefgh`, also interleaved: `a1b2c3d4…`, `abc123def456…`, `AaBbCc…`), eight
 /// digits in counting order among its digits (`12345678`, `…7890`), or one character eight
 /// times in a row (`88888888`). In a random base62 key the first has a chance near 1e-10 per
 /// place; hex keys hold no more than six letters in a row of the alphabet.
@@ -69,10 +69,13 @@ pub fn obvious_fake(value: &[u8]) -> Option<&'static str> {
             return Some("one character repeated");
         }
     }
+    // A letter written twice in both cases counts once (`Aa1Bb2Cc3…`, `aA1bB2cC3…`).
+    let mut last = None;
     let letters = value
         .iter()
         .filter(|b| b.is_ascii_alphabetic())
-        .map(|b| b.to_ascii_lowercase());
+        .map(|b| b.to_ascii_lowercase())
+        .filter(|&b| last.replace(b) != Some(b));
     if longest_ascending(letters, |a, b| b == a + 1) >= FAKE_RUN {
         return Some("an alphabet run");
     }
@@ -152,6 +155,7 @@ mod tests {
             "mdb_sa_sk_1234567890123456789012345678901234567890",
             "xoxc-888888888888-888888888888",
             "aB1cD2eF3gH4iJ5kL6mN7oP8qR9sT0uV1wX2yZ3",
+            "Pp1Qq2Rr3Ss4Tt5Uu6Vv7Ww8/xX9yY0zZ",
         ] {
             assert!(obvious_fake(v.as_bytes()).is_some(), "{v}");
         }
