@@ -46,6 +46,34 @@ pub struct HistoryInfo {
     pub refs: Vec<String>,
     /// The blob id the secret was found in.
     pub blob: String,
+    /// When it left HEAD: the first commit on HEAD's first-parent line without it, after the
+    /// last one with it. Absent while HEAD holds it, and when HEAD's line never did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<Removal>,
+    /// How long it has been exposed: from the introducing commit's date to its removal from
+    /// HEAD, or to the scan (`until` absent) while HEAD still holds it or another line does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposed_for: Option<Exposure>,
+}
+
+/// The commit that removed a secret from HEAD's line.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
+pub struct Removal {
+    pub commit: String,
+    /// ISO 8601, UTC (the commit's author date).
+    pub date: String,
+}
+
+/// From introduction to removal (or to the scan).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
+pub struct Exposure {
+    /// ISO 8601, UTC: the introducing commit's date.
+    pub since: String,
+    /// ISO 8601, UTC: when it left HEAD; absent while it is still exposed there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Whole days between the two (or between `since` and the scan).
+    pub days: u64,
 }
 
 /// What a source knows about a file besides its bytes.

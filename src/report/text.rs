@@ -92,12 +92,28 @@ impl Reporter for Text {
                 } else {
                     summarize_refs(&h.refs)
                 };
+                let in_head = match (&h.removed_in, h.in_head) {
+                    (_, true) => "yes".to_string(),
+                    (Some(r), false) => format!(
+                        "no (removed in {} on {})",
+                        &r.commit[..r.commit.len().min(12)],
+                        &r.date[..r.date.len().min(10)]
+                    ),
+                    (None, false) => "no".to_string(),
+                };
                 writeln!(
                     out,
-                    "  seen in {} commit(s); in HEAD: {}; refs: {refs}",
+                    "  seen in {} commit(s); in HEAD: {in_head}; refs: {refs}",
                     h.commits,
-                    if h.in_head { "yes" } else { "no" }
                 )?;
+                if let Some(e) = &h.exposed_for {
+                    let until = if e.until.is_some() {
+                        ""
+                    } else {
+                        " and counting"
+                    };
+                    writeln!(out, "  exposed for {} day(s){until}", e.days)?;
+                }
             }
             writeln!(out, "  {}", self.paint("rotate:", |s| s.bold().to_string()))?;
             for (label, step) in report.checklist(f).numbered() {

@@ -11,7 +11,7 @@ use gix::ObjectId;
 
 use super::graph::{Graph, IdMap, tips, walk_commits};
 use super::{SHALLOW_FIX, blob_holds, item, open, read_blob, reopen};
-use crate::chunk::Provenance;
+use crate::chunk::{Exposure, Provenance, Removal};
 use crate::source::{Read, Source};
 
 use crate::change::Change;
@@ -328,6 +328,18 @@ impl Facts for Blobs {
         let commit_bits = graph.commit_bits(&targets);
         let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
         let head_idx = self.head.and_then(|h| graph.index.get(&h).copied());
+        // HEAD's first-parent line, newest first: where a secret left HEAD.
+        let head_line: Vec<usize> = std::iter::successors(head_idx, |&ci| {
+            graph.commits[ci]
+                .parents
+                .first()
+                .and_then(|p| graph.index.get(p).copied())
+        })
+        .take(graph.commits.len())
+        .collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         let children = graph.children();
         groups
             .iter()
@@ -365,6 +377,22 @@ impl Facts for Blobs {
                     info.commit = c.id.to_string();
                     info.author = c.author.clone();
                     info.date = iso_date(c.author_time);
+                    // The newest commit of HEAD's line that holds it; its child on the line
+                    // removed it (none when that is HEAD itself).
+                    let removed = match head_line.iter().position(|&li| holds(li)) {
+                        Some(k) if k > 0 => Some(head_line[k - 1]),
+                        _ => None,
+                    };
+                    info.removed_in = removed.map(|ri| Removal {
+                        commit: graph.commits[ri].id.to_string(),
+                        date: iso_date(graph.commits[ri].author_time),
+                    });
+                    let until = removed.map_or(now, |ri| graph.commits[ri].author_time);
+                    info.exposed_for = Some(Exposure {
+                        since: info.date.clone(),
+                        until: removed.map(|ri| iso_date(graph.commits[ri].author_time)),
+                        days: (until - c.author_time).max(0) as u64 / 86_400,
+                    });
                     let desc = Graph::descendants(&children, ci);
                     // Branches, remote branches, tags (oldest first, by their commit's place in
                     // the graph), then the rest: the order `checklist::summarize_refs` reads.
