@@ -46,6 +46,28 @@ pub fn format_unix(secs: i64) -> String {
     )
 }
 
+/// Unix seconds of a `YYYY-MM-DDTHH:MM:SSZ` date (as history facts write them; days from
+/// civil, the inverse of `Civil::from_unix`), `None` for any other text.
+pub fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
 /// `YYYYMMDDTHHMMSSZ`, as AWS Signature Version 4 dates a request.
 pub fn amz_date(secs: i64) -> String {
     let c = Civil::from_unix(secs);
@@ -58,6 +80,20 @@ pub fn amz_date(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_dates_parse_back_to_their_seconds() {
+        for secs in [0, 951_782_400, 1_700_000_000, 4_102_444_799] {
+            let c = Civil::from_unix(secs);
+            let iso = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                c.year, c.month, c.day, c.hour, c.minute, c.second
+            );
+            assert_eq!(parse_iso(&iso), Some(secs), "{iso}");
+        }
+        assert_eq!(parse_iso("yesterday"), None);
+        assert_eq!(parse_iso("2026-13-01T00:00:00Z"), None);
+    }
 
     #[test]
     fn dates_are_civil() {

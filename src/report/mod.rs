@@ -13,6 +13,7 @@ use crate::pipeline::Stats;
 use crate::rules::RuleSet;
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -29,6 +30,9 @@ pub enum Format {
     Github,
     /// A markdown table for a CI job summary.
     Markdown,
+    /// One self-contained page for people after a leak: overview, a card per secret with its
+    /// timeline and checklist, the purge plan (always redacted).
+    Html,
 }
 
 impl Format {
@@ -40,6 +44,7 @@ impl Format {
             Format::Sarif => Box::new(sarif::Sarif),
             Format::Github => Box::new(github::Annotations),
             Format::Markdown => Box::new(markdown::Summary),
+            Format::Html => Box::new(html::Html),
         }
     }
 }

@@ -18,6 +18,7 @@ mod git;
 mod history;
 mod hooks;
 mod hostile;
+mod html;
 mod hygiene;
 mod layering;
 mod providers;
