@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole test suite on a fresh machine: installs what the tests need (a Python venv with
 # jsonschema, pre-commit, check-jsonschema, actionlint, act, maturin and playwright; Debian's
-# chromium), checks formatting and clippy, then runs cargo test with the ignored tests included. Plain `cargo test` runs
-# everything that needs only a Rust toolchain; the tests marked
+# chromium), checks formatting and clippy, then runs cargo test with the ignored tests included.
+# Plain `cargo test` runs everything that needs only a Rust toolchain; the tests marked
 # `#[ignore = "needs …; run scripts/test.sh"]` need these tools (and ../shared's schemas), and
 # here a missing tool is a failure, never a skip. Usage: scripts/test.sh [cargo test filters]
 set -euo pipefail

@@ -322,17 +322,100 @@ impl<'r> Page<'r> {
         );
     }
 
+    /// With the script, cards are drawn from the page's data as they scroll into view (10,000
+    /// secrets open in a blink); without it, every card is in the page in full (`<noscript>`:
+    /// not even parsed into the document when the script runs).
     fn cards(&self, o: &mut String) {
         let f = &self.order;
         o.push_str("<section aria-labelledby=\"secrets\">\n<h2 id=\"secrets\">Secrets</h2>\n");
         if !f.is_empty() {
             self.filters(o);
         }
-        o.push_str("<div id=\"cards\">\n");
+        o.push_str("<div id=\"cards\"></div>\n<p id=\"more\" class=\"js-only\" hidden><button type=\"button\" id=\"more-button\">Show more</button></p>\n<noscript>\n");
         for (rank, finding) in f.iter().enumerate() {
             self.card(o, rank, finding);
         }
-        o.push_str("</div>\n</section>\n");
+        o.push_str("</noscript>\n");
+        let data = serde_json::to_string(&self.data()).expect("report data serializes");
+        // A data block, never run; `</` escaped so no text in it can close the element.
+        let _ = writeln!(
+            o,
+            "<script type=\"application/json\" id=\"data\">{}</script>",
+            data.replace("</", "<\\/")
+        );
+        o.push_str("</section>\n");
+    }
+
+    /// What the script draws cards from: each finding in reading order, its checklist as
+    /// numbers into one table of distinct steps (a rule's steps are shared by its findings).
+    fn data(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut table: Vec<String> = Vec::new();
+        let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let findings: Vec<serde_json::Value> = self
+            .order
+            .iter()
+            .map(|f| {
+                let p = f.primary();
+                let steps: Vec<(String, usize)> = self
+                    .report
+                    .checklist(f)
+                    .numbered()
+                    .into_iter()
+                    .map(|(label, step)| {
+                        let id = *ids.entry(step.clone()).or_insert_with(|| {
+                            table.push(step);
+                            table.len() - 1
+                        });
+                        (label, id)
+                    })
+                    .collect();
+                let also: Vec<String> = f
+                    .locations
+                    .iter()
+                    .skip(1)
+                    .take(20)
+                    .map(|l| format!("{}:{}", l.path, l.line))
+                    .collect();
+                let h = f.history.as_deref().map(|h| {
+                    let short = |c: &str| c[..c.len().min(12)].to_string();
+                    json!({
+                        "commit": short(&h.commit),
+                        "author": h.author,
+                        "date": &h.date[..h.date.len().min(10)],
+                        "also": h.introduced_in.iter().map(|c| short(c)).collect::<Vec<_>>(),
+                        "refs": if h.refs.is_empty() { "no ref (an unreachable object)".to_string() } else { summarize_refs(&h.refs) },
+                        "commits": h.commits,
+                        "inhead": h.in_head,
+                        "removed": h.removed_in.as_ref().map(|r| json!({"commit": short(&r.commit), "date": &r.date[..r.date.len().min(10)]})),
+                        "days": h.exposed_for.as_ref().map(|e| e.days),
+                        "counting": h.exposed_for.as_ref().is_some_and(|e| e.until.is_none()),
+                        "since": crate::civil::parse_iso(&h.date).unwrap_or(0),
+                    })
+                });
+                json!({
+                    "fp": f.fingerprint,
+                    "sev": f.severity.as_str(),
+                    "conf": f.confidence.as_str(),
+                    "prov": f.provider,
+                    "name": f.rule_name,
+                    "rule": f.rule_id,
+                    "path": p.path,
+                    "line": p.line,
+                    "more": f.locations.len() - 1,
+                    "also": also,
+                    "secret": f.shown_secret(false),
+                    "ctx": p.context,
+                    "why": f.confidence_why,
+                    "details": f.details,
+                    "verified": f.verified,
+                    "verification": f.verification,
+                    "h": h,
+                    "steps": steps,
+                })
+            })
+            .collect();
+        json!({ "steps": table, "findings": findings })
     }
 
     fn filters(&self, o: &mut String) {
