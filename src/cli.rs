@@ -36,6 +36,9 @@ pub enum Command {
     /// Slack, GitLab); for the rest, print the page or command that does it. Dry run unless
     /// --apply.
     Revoke(RevokeArgs),
+    /// Merge the JSON reports of several repositories into one: each secret once, with every
+    /// repository and place it was found, the worst first.
+    Merge(MergeArgs),
     /// List or self-test the rules in effect.
     Rules {
         #[command(subcommand)]
@@ -227,6 +230,24 @@ pub struct ScanArgs {
     /// No progress and no warnings about skipped large files.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// JSON reports (`scan --format json`), each `FILE` (the repository is named by the file's
+    /// stem, `__` read as `/`: `acme__api.json` is `acme/api`) or `NAME=FILE`. A file
+    /// `{"repository": NAME, "error": TEXT}` records a repository that could not be scanned.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<String>,
+    /// `text` (default), `json`, `markdown` or `html`.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the merged report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colors for text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args, Clone)]

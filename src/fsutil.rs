@@ -116,6 +116,11 @@ pub const SETTINGS_LIMIT: u64 = 16 << 20;
 /// Read a settings file: a regular file of at most `SETTINGS_LIMIT` bytes, else an error that
 /// names it (a device, a FIFO or a directory is refused before it is read).
 pub fn read_settings(path: &Path, what: &str) -> Result<Vec<u8>> {
+    read_regular(path, what, SETTINGS_LIMIT)
+}
+
+/// Read a regular file of at most `limit` bytes, else an error that names it.
+pub fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let shown = path.display();
     let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read {what}"))?;
@@ -124,12 +129,12 @@ pub fn read_settings(path: &Path, what: &str) -> Result<Vec<u8>> {
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(SETTINGS_LIMIT + 1).read_to_end(&mut bytes))
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
         .with_context(|| format!("{shown}: cannot read {what}"))?;
-    if bytes.len() as u64 > SETTINGS_LIMIT {
+    if bytes.len() as u64 > limit {
         anyhow::bail!(
             "{shown}: {what} is over {} MiB; refusing to read it",
-            SETTINGS_LIMIT >> 20
+            limit >> 20
         );
     }
     Ok(bytes)

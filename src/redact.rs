@@ -82,6 +82,21 @@ impl Secret {
         Secret { value, redacted }
     }
 
+    /// A secret known only as a report showed it (`keywarden merge` reads reports): a value
+    /// already redacted stays as it is, a full one (a report written with `--show-secrets`) is
+    /// redacted here and forgotten, so the merged report never holds it.
+    pub fn from_report(shown: &str, prefixes: &[String]) -> Secret {
+        let redacted = if shown.ends_with(" chars)") && shown.contains("…(") {
+            shown.to_string()
+        } else {
+            redact(shown, prefixes)
+        };
+        Secret {
+            value: redacted.clone(),
+            redacted,
+        }
+    }
+
     /// The value itself: for fingerprints, `--show-secrets`, purge files and the "already in
     /// the base version" checks. Never for messages.
     pub fn expose(&self) -> &str {

@@ -324,15 +324,7 @@ impl Settings {
                 });
             }
         }
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                args.output.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
+        let color = color_enabled(args.color, args.output.is_some());
         Ok(Settings {
             root: crate::fsutil::repo_root(&paths[0]),
             mode,
@@ -410,4 +402,17 @@ fn validate_context(args: &ScanArgs, config: &Config) -> Result<crate::validate:
             .collect();
     }
     Ok(ctx)
+}
+
+/// Whether text output is colored: `auto` colors a terminal on stdout unless `NO_COLOR` is set.
+pub fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }

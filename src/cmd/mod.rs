@@ -4,6 +4,7 @@
 mod explain;
 mod fix;
 mod hook;
+mod merge;
 mod revoke;
 mod rules;
 mod scan;
@@ -21,6 +22,7 @@ pub fn run(command: Command) -> Result<i32> {
         Command::InstallHook(args) => hook::install(&args),
         Command::Fix(args) => fix::run(&args),
         Command::Revoke(args) => revoke::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Rules {
             action: RulesAction::List(c),
         } => rules::list(&c),

@@ -140,7 +140,7 @@ impl<'r> Page<'r> {
     }
 
     fn history(&self) -> bool {
-        self.report.mode == Covered::History
+        matches!(self.report.mode, Covered::History | Covered::Merged)
     }
 
     fn write(&self, o: &mut String) {
@@ -150,6 +150,7 @@ impl<'r> Page<'r> {
             Covered::Range => "commits of a range",
             Covered::Staged => "staged changes",
             Covered::Worktree => "files",
+            Covered::Merged => "reports of several repositories",
         };
         let root = self
             .report
@@ -336,26 +337,29 @@ impl<'r> Page<'r> {
             self.card(o, rank, finding);
         }
         o.push_str("</noscript>\n");
-        let data = serde_json::to_string(&self.data()).expect("report data serializes");
         // A data block, never run; `</` escaped so no text in it can close the element.
-        let _ = writeln!(
-            o,
-            "<script type=\"application/json\" id=\"data\">{}</script>",
-            data.replace("</", "<\\/")
-        );
-        o.push_str("</section>\n");
+        o.push_str("<script type=\"application/json\" id=\"data\">");
+        self.write_data(o);
+        o.push_str("</script>\n</section>\n");
     }
 
     /// What the script draws cards from: each finding in reading order, its checklist as
     /// numbers into one table of distinct steps (a rule's steps are shared by its findings).
-    fn data(&self) -> serde_json::Value {
+    /// Written finding by finding (an organization's merged report holds tens of thousands).
+    fn write_data(&self, o: &mut String) {
         use serde_json::json;
         let mut table: Vec<String> = Vec::new();
         let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        let findings: Vec<serde_json::Value> = self
-            .order
-            .iter()
-            .map(|f| {
+        let push = |o: &mut String, v: &serde_json::Value| {
+            let text = serde_json::to_string(v).expect("report data serializes");
+            o.push_str(&text.replace("</", "<\\/"));
+        };
+        o.push_str("{\"findings\":[");
+        for (i, f) in self.order.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            let v = {
                 let p = f.primary();
                 let steps: Vec<(String, usize)> = self
                     .report
@@ -413,9 +417,12 @@ impl<'r> Page<'r> {
                     "h": h,
                     "steps": steps,
                 })
-            })
-            .collect();
-        json!({ "steps": table, "findings": findings })
+            };
+            push(o, &v);
+        }
+        o.push_str("],\"steps\":");
+        push(o, &json!(table));
+        o.push('}');
     }
 
     fn filters(&self, o: &mut String) {

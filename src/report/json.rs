@@ -123,7 +123,7 @@ fn location(l: &Location) -> JsonLocation {
 }
 
 impl JsonFinding {
-    fn new(f: &Finding, report: &Report) -> JsonFinding {
+    pub fn new(f: &Finding, report: &Report) -> JsonFinding {
         let p = f.primary();
         JsonFinding {
             rule_id: f.rule_id.clone(),
@@ -151,7 +151,7 @@ impl JsonFinding {
     }
 }
 
-fn summary(report: &Report) -> JsonSummary {
+pub fn summary(report: &Report) -> JsonSummary {
     JsonSummary {
         findings: report.findings.len(),
         counts: report.stats.counts.clone(),

@@ -61,6 +61,9 @@ pub enum Covered {
     Range,
     /// Every commit of every ref.
     History,
+    /// Several repositories' reports merged (`keywarden merge`): paths are `repository:path`,
+    /// and each repository's purge plan stays with that repository.
+    Merged,
 }
 
 impl Covered {
@@ -71,12 +74,13 @@ impl Covered {
             Covered::Staged => "staged",
             Covered::Range => "range",
             Covered::History => "history",
+            Covered::Merged => "merged",
         }
     }
 
     /// True when findings come from committed objects.
     pub fn is_committed(self) -> bool {
-        matches!(self, Covered::Range | Covered::History)
+        matches!(self, Covered::Range | Covered::History | Covered::Merged)
     }
 }
 

@@ -21,6 +21,7 @@ mod hostile;
 mod html;
 mod hygiene;
 mod layering;
+mod merge;
 mod providers;
 mod sarif;
 mod schemas;
