@@ -10,11 +10,11 @@ use std::process::Command;
 use crate::util::fakes::Fakes;
 use crate::util::*;
 
-fn tool(name: &str) -> PathBuf {
+pub(crate) fn tool(name: &str) -> PathBuf {
     python().parent().unwrap().join(name)
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -63,7 +63,10 @@ fn config_schema_accepts_a_real_config() {
 #[test]
 #[ignore = "needs actionlint; run scripts/test.sh"]
 fn workflows_lint_clean() {
-    let mut files = vec![root().join("examples/keywarden-workflow.yml")];
+    let mut files = vec![
+        root().join("examples/keywarden-workflow.yml"),
+        root().join("examples/org-scan-caller.yml"),
+    ];
     for e in std::fs::read_dir(root().join(".github/workflows")).unwrap() {
         files.push(e.unwrap().path());
     }
@@ -124,7 +127,7 @@ fn act(repo: &Path, home: &Path, event: &Path, sarif_out: &Path) -> Run {
 
 /// The action's build-from-source cache for tests: under the project's target/, so it
 /// survives test runs and only this crate recompiles.
-fn action_build_dir() -> String {
+pub(crate) fn action_build_dir() -> String {
     format!(
         "KEYWARDEN_BUILD_TARGET_DIR={}",
         root().join("target/test-builds/action").display()

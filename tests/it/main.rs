@@ -22,6 +22,7 @@ mod html;
 mod hygiene;
 mod layering;
 mod merge;
+mod org;
 mod providers;
 mod sarif;
 mod schemas;
