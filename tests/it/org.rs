@@ -104,7 +104,8 @@ fn run_act(repo: &Path, home: &Path, store: &Path) -> Run {
             "--no-cache-server",
         ])
         .arg("--local-repository")
-        .arg(format!("keywarden/keywarden@v0.1.0={}", root().display()))
+        // The action from a clone (the project's folder holds target/, gigabytes act would copy).
+        .arg(format!("keywarden/keywarden@v0.1.0={}", repo.display()))
         .arg("--local-repository")
         .arg(format!(
             "actions/cache@v5={}",
@@ -166,6 +167,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[ignore = "needs act and a Rust toolchain for the action's build; run scripts/test.sh"]
 fn an_organization_scan_merges_every_repository_and_names_the_failed_one() {
     let dir = tempdir();
+    let kept = std::env::var_os("KW_KEEP").map(|_| dir.path().to_path_buf());
     let d = dir.path();
     let mut f = Fakes::new(131);
     let (shared, own) = (f.github(), f.stripe_live());
@@ -222,6 +224,10 @@ fn an_organization_scan_merges_every_repository_and_names_the_failed_one() {
 
     let run = run_act(&checkout, &home, &store);
     let log = run.all();
+    if let Some(k) = &kept {
+        std::fs::write(k.with_extension("log"), &log).unwrap();
+        eprintln!("log: {}", k.with_extension("log").display());
+    }
     assert_eq!(run.code, 0, "{log}");
     let report_file = store.join("artifacts/keywarden-org-report/org-report.json");
     let doc: serde_json::Value = serde_json::from_str(
