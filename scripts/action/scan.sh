@@ -97,7 +97,7 @@ fi
 annotations=$(mktemp)
 json_report="${RUNNER_TEMP:-/tmp}/keywarden.json"
 summary="${GITHUB_STEP_SUMMARY:-$(mktemp)}"
-summary_part=$(mktemp)
+summary_part="${RUNNER_TEMP:-/tmp}/keywarden-summary.md"
 
 # Code scanning compares states: a push uploads the state of its branch, a pull request the
 # state of its merge commit (the checkout of a pull_request event), both under the category
@@ -154,6 +154,8 @@ fi
   echo "findings=$count"
   echo "sarif-file=$sarif"
   echo "json-file=$json_report"
+  echo "summary-file=$summary_part"
+  echo "category=$category"
 } >> "${GITHUB_OUTPUT:-/dev/null}"
 
 if [ "$code" -eq 1 ] && [ "${INPUT_FAIL_ON_FINDINGS:-true}" = true ]; then

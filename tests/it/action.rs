@@ -152,6 +152,17 @@ fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[Stri
             "--action-offline-mode",
             "--no-cache-server",
         ])
+        // GitHub's upload-artifact cannot be fetched offline: a stand-in keeps the artifact
+        // under HOME/artifacts (tests/it/util/act-stubs).
+        .arg("--local-repository")
+        .arg(format!(
+            "actions/upload-artifact@v6={}",
+            root()
+                .join("tests/it/util/act-stubs/upload-artifact")
+                .display()
+        ))
+        .arg("--env")
+        .arg(format!("KW_STUB_STORE={}", home.display()))
         .current_dir(repo)
         .env("HOME", home)
         .env(
@@ -231,7 +242,7 @@ fn pr_repo_by(dir: &Path, add: &[(&str, &str)], with: &str, author: &str) -> (Pa
     let event = dir.join("event.json");
     std::fs::write(
         &event,
-        format!(r#"{{"pull_request": {{"base": {{"sha": "{base}", "ref": "main"}}, "head": {{"sha": "{head}", "ref": "pr"}}}}, "repository": {{"default_branch": "main"}}}}"#),
+        format!(r#"{{"pull_request": {{"number": 7, "base": {{"sha": "{base}", "ref": "main", "repo": {{"full_name": "acme/app"}}}}, "head": {{"sha": "{head}", "ref": "pr", "repo": {{"full_name": "acme/app"}}}}}}, "repository": {{"default_branch": "main", "full_name": "acme/app"}}}}"#),
     )
     .unwrap();
     (repo, event)
@@ -332,9 +343,12 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
     let home = tempdir();
     let release = fake_release("v0.0.1", false);
     let with = format!(
-        "          version: v0.0.1\n          release-url: {}\n",
+        "          version: v0.0.1\n          release-url: {}\n          comment: true\n",
         release.url
     );
+    let api_dir = tempdir();
+    let api = crate::org::api(api_dir.path());
+    let api_env = format!("GITHUB_API_URL=http://127.0.0.1:{}", api.port);
     let mut f = Fakes::new(50);
     let key = f.github();
     let leaky = tempdir();
@@ -354,7 +368,7 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
         home.path(),
         &event,
         &sarif,
-        &[format!("KW_INVOCATIONS={}", log.display())],
+        &[format!("KW_INVOCATIONS={}", log.display()), api_env.clone()],
     );
     assert_ne!(run.code, 0, "the job fails: {}", run.all());
     let all = run.all();
@@ -401,12 +415,58 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
     );
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 2, "the key in both files: {results:?}");
+    // The reports as an artifact, redacted.
+    let artifact = home.path().join("artifacts/keywarden-report");
+    let json_report = std::fs::read_to_string(artifact.join("keywarden.json"))
+        .expect("the JSON report in the artifact");
+    assert!(
+        artifact.join("out.sarif").exists(),
+        "the SARIF in the artifact"
+    );
+    assert!(!json_report.contains(&key));
+    // One comment on the pull request, redacted, with the findings' table.
+    let comments = || -> Vec<serde_json::Value> {
+        serde_json::from_str(
+            &std::fs::read_to_string(api_dir.path().join("comments.json"))
+                .unwrap_or_else(|_| "[]".into()),
+        )
+        .unwrap()
+    };
+    let first = comments();
+    assert_eq!(first.len(), 1, "{first:?}\n{all}");
+    let body = first[0]["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("<!-- keywarden-comment keywarden -->"),
+        "{body}"
+    );
+    assert!(
+        body.contains("config/leak.yml") && !body.contains(&key),
+        "{body}"
+    );
 
+    // The clean follow-up: the same pull request's comment is updated, not a second one.
     let clean = tempdir();
     let (repo, event) = pr_repo_with(clean.path(), &[], &with);
-    let run = act(&repo, home.path(), &event, &clean.path().join("out.sarif"));
+    let run = act_env(
+        &repo,
+        home.path(),
+        &event,
+        &clean.path().join("out.sarif"),
+        &[api_env.clone()],
+    );
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.all().contains("Job succeeded"), "{}", run.all());
+    let after = comments();
+    assert_eq!(after.len(), 1, "one sticky comment: {after:?}");
+    assert!(
+        after[0]["body"].as_str().unwrap().contains("No secrets"),
+        "{after:?}"
+    );
+    let requests = std::fs::read_to_string(api_dir.path().join("requests.log")).unwrap();
+    assert!(
+        requests.contains("PATCH /repos/acme/app/issues/comments/1 auth=bearer"),
+        "{requests}"
+    );
 }
 
 #[test]

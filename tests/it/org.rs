@@ -15,9 +15,9 @@ use crate::util::*;
 
 const TOKEN: &str = "fake-org-token-for-tests-0001";
 
-struct Api {
+pub(crate) struct Api {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Api {
@@ -27,7 +27,8 @@ impl Drop for Api {
     }
 }
 
-fn api(dir: &Path) -> Api {
+/// The mock REST API serving `dir` (tests/it/util/mock_github_api.py).
+pub(crate) fn api(dir: &Path) -> Api {
     let script = root().join("tests/it/util/mock_github_api.py");
     let child = Command::new(python())
         .arg(&script)
