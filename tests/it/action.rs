@@ -135,6 +135,17 @@ pub(crate) fn action_build_dir() -> String {
 }
 
 fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[String]) -> Run {
+    act_event(repo, home, "pull_request", event, sarif_out, env)
+}
+
+fn act_event(
+    repo: &Path,
+    home: &Path,
+    event_name: &str,
+    event: &Path,
+    sarif_out: &Path,
+    env: &[String],
+) -> Run {
     let mut cmd = Command::new(tool("act"));
     cmd.arg("--env").arg(action_build_dir());
     for e in env {
@@ -142,7 +153,7 @@ fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[Stri
     }
     // Only the test's workflow: the clone carries the project's own (CI, release), which
     // need the network.
-    cmd.args(["pull_request", "-W", ".github/workflows/selftest.yml", "-e"])
+    cmd.args([event_name, "-W", ".github/workflows/selftest.yml", "-e"])
         .arg(event)
         .arg("--env")
         .arg(format!("KW_TEST_OUT={}", sarif_out.display()))
@@ -193,7 +204,7 @@ fn act_env(repo: &Path, home: &Path, event: &Path, sarif_out: &Path, env: &[Stri
 fn workflow(with: &str) -> String {
     format!(
         r#"name: selftest
-on: pull_request
+on: [pull_request, push]
 jobs:
   scan:
     runs-on: ubuntu-latest
@@ -467,6 +478,45 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
         requests.contains("PATCH /repos/acme/app/issues/comments/1 auth=bearer"),
         "{requests}"
     );
+}
+
+#[test]
+#[ignore = "needs act and the Python test server; run scripts/test.sh"]
+fn a_push_to_the_default_branch_uploads_the_category_pull_requests_compare_with() {
+    let home = tempdir();
+    let release = fake_release("v0.0.4", false);
+    let with = format!(
+        "          version: v0.0.4\n          release-url: {}\n",
+        release.url
+    );
+    let dir = tempdir();
+    let (repo, _) = pr_repo_with(dir.path(), &[], &with);
+    // The clean pull request merged: a push to main from the workflow commit to the merge.
+    git(&repo, &["checkout", "-q", "main"]);
+    let before = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    git(&repo, &["merge", "-q", "--ff-only", "pr"]);
+    let after = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let event = dir.path().join("push.json");
+    std::fs::write(
+        &event,
+        format!(r#"{{"ref": "refs/heads/main", "before": "{before}", "after": "{after}", "repository": {{"default_branch": "main", "full_name": "acme/app"}}}}"#),
+    )
+    .unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let run = act_event(&repo, home.path(), "push", &event, &sarif, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.all().contains(&format!("--range {before}..{after}")),
+        "{}",
+        run.all()
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(
+        doc["runs"][0]["automationDetails"]["id"], "keywarden/",
+        "the category a pull request's analysis is compared with"
+    );
+    assert_valid_sarif(&[&sarif]);
 }
 
 #[test]
