@@ -146,8 +146,7 @@ fn act_event(
     sarif_out: &Path,
     env: &[String],
 ) -> Run {
-    let mut cmd = Command::new(tool("act"));
-    cmd.arg("--env").arg(action_build_dir());
+    let mut cmd = act_command(repo, home, home);
     for e in env {
         cmd.arg("--env").arg(e);
     }
@@ -157,47 +156,47 @@ fn act_event(
         .arg(event)
         .arg("--env")
         .arg(format!("KW_TEST_OUT={}", sarif_out.display()))
-        .args([
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--action-offline-mode",
-            "--no-cache-server",
-        ])
-        // GitHub's upload-artifact cannot be fetched offline: a stand-in keeps the artifact
-        // under HOME/artifacts (tests/it/util/act-stubs).
-        .arg("--local-repository")
-        .arg(format!(
-            "actions/upload-artifact@v6={}",
-            root()
-                .join("tests/it/util/act-stubs/upload-artifact")
-                .display()
-        ))
-        .arg("--env")
-        .arg(format!("KW_STUB_STORE={}", home.display()))
-        .current_dir(repo)
-        .env("HOME", home)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                python().parent().unwrap().display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env(
-            "CARGO_HOME",
-            std::env::var("CARGO_HOME")
-                .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap())),
-        )
-        .env(
-            "RUSTUP_HOME",
-            std::env::var("RUSTUP_HOME")
-                .unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap())),
-        )
-        .stdin(std::process::Stdio::null())
         .output()
         .unwrap()
         .into()
+}
+
+/// `act` in host mode, offline, in `repo` with `home` as HOME: the test venv's tools on PATH,
+/// this machine's Rust for the action's build from source (into the suite's build cache), and
+/// GitHub's artifact and cache actions, which act cannot fetch offline, stood in for by
+/// tests/it/util/act-stubs keeping their files under `store`.
+pub(crate) fn act_command(repo: &Path, home: &Path, store: &Path) -> Command {
+    let stubs = root().join("tests/it/util/act-stubs");
+    let mut cmd = Command::new(tool("act"));
+    cmd.args([
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--action-offline-mode",
+        "--no-cache-server",
+    ]);
+    for (action, stub) in [
+        ("actions/upload-artifact@v6", "upload-artifact"),
+        ("actions/download-artifact@v7", "download-artifact"),
+        ("actions/cache@v5", "cache"),
+    ] {
+        cmd.arg("--local-repository")
+            .arg(format!("{action}={}", stubs.join(stub).display()));
+    }
+    let from_env = |var: &str, default: &str| {
+        std::env::var(var)
+            .unwrap_or_else(|_| format!("{}/{default}", std::env::var("HOME").unwrap()))
+    };
+    cmd.arg("--env")
+        .arg(format!("KW_STUB_STORE={}", store.display()))
+        .arg("--env")
+        .arg(action_build_dir())
+        .current_dir(repo)
+        .env("HOME", home)
+        .env("PATH", path_with_venv())
+        .env("CARGO_HOME", from_env("CARGO_HOME", ".cargo"))
+        .env("RUSTUP_HOME", from_env("RUSTUP_HOME", ".rustup"))
+        .stdin(std::process::Stdio::null());
+    cmd
 }
 
 /// The workflow under test; `with` adds inputs of the action (indented under `with:`).

@@ -316,14 +316,7 @@ fn pre_commit_framework_builds_and_runs_the_rust_hook() {
     let mut c = Command::new("pre-commit");
     c.args(["try-repo", repo_root().to_str().unwrap(), "keywarden"])
         .current_dir(&d)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                python().parent().unwrap().display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", path_with_venv())
         .env("PRE_COMMIT_HOME", dir.path().join("cache"))
         // One build directory that survives test runs: pre-commit's `cargo install` then
         // recompiles only this crate, not every dependency, and never touches target/release.

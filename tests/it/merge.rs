@@ -69,17 +69,7 @@ fn the_same_key_in_two_repositories_is_one_finding_naming_both() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert_no_secret(&run, &[&shared, &own]);
     let doc = json(&run);
-    assert_eq!(doc["mode"], "merged");
-    let findings = doc["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 2, "{doc:#}");
-    let github = findings
-        .iter()
-        .find(|f| f["rule_id"] == "github-token")
-        .unwrap();
-    assert_eq!(
-        github["repositories"],
-        serde_json::json!(["acme/api", "acme/web"])
-    );
+    let github = assert_the_shared_key_once(&doc);
     let places: Vec<&str> = github["locations"]
         .as_array()
         .unwrap()
@@ -198,4 +188,21 @@ fn a_file_that_is_not_a_report_is_refused_by_name() {
     }
     let sarif = keywarden(d, &["merge", "notes.json", "--format", "sarif"]);
     assert_eq!(sarif.code, 2);
+}
+
+/// A merged report of acme/api and acme/web, which share a GitHub key and where web holds one
+/// key more: two findings, the shared one naming both repositories. Returns that one.
+pub(crate) fn assert_the_shared_key_once(doc: &serde_json::Value) -> &serde_json::Value {
+    assert_eq!(doc["mode"], "merged");
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{doc:#}");
+    let github = findings
+        .iter()
+        .find(|f| f["rule_id"] == "github-token")
+        .unwrap();
+    assert_eq!(
+        github["repositories"],
+        serde_json::json!(["acme/api", "acme/web"])
+    );
+    github
 }

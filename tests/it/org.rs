@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::action::{action_build_dir, root, tool};
+use crate::action::root;
 use crate::util::fakes::Fakes;
 use crate::util::*;
 
@@ -95,59 +95,12 @@ jobs:
 }
 
 fn run_act(repo: &Path, home: &Path, store: &Path) -> Run {
-    let stubs = root().join("tests/it/util/act-stubs");
-    let mut cmd = Command::new(tool("act"));
+    let mut cmd = crate::action::act_command(repo, home, store);
     cmd.args(["workflow_dispatch", "-W", ".github/workflows/org-test.yml"])
-        .args([
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--action-offline-mode",
-            "--no-cache-server",
-        ])
-        .arg("--local-repository")
         // The action from a clone (the project's folder holds target/, gigabytes act would copy).
+        .arg("--local-repository")
         .arg(format!("keywarden/keywarden@v0.1.0={}", repo.display()))
-        .arg("--local-repository")
-        .arg(format!(
-            "actions/cache@v5={}",
-            stubs.join("cache").display()
-        ))
-        .arg("--local-repository")
-        .arg(format!(
-            "actions/upload-artifact@v6={}",
-            stubs.join("upload-artifact").display()
-        ))
-        .arg("--local-repository")
-        .arg(format!(
-            "actions/download-artifact@v7={}",
-            stubs.join("download-artifact").display()
-        ))
-        .arg("--env")
-        .arg(format!("KW_STUB_STORE={}", store.display()))
-        .arg("--env")
-        .arg(action_build_dir())
-        .args(["-s", &format!("ORG_TOKEN={TOKEN}")])
-        .current_dir(repo)
-        .env("HOME", home)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                python().parent().unwrap().display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env(
-            "CARGO_HOME",
-            std::env::var("CARGO_HOME")
-                .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap())),
-        )
-        .env(
-            "RUSTUP_HOME",
-            std::env::var("RUSTUP_HOME")
-                .unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap())),
-        )
-        .stdin(std::process::Stdio::null());
+        .args(["-s", &format!("ORG_TOKEN={TOKEN}")]);
     cmd.output().unwrap().into()
 }
 
@@ -236,17 +189,7 @@ fn an_organization_scan_merges_every_repository_and_names_the_failed_one() {
             .unwrap_or_else(|_| panic!("no merged report\n{log}")),
     )
     .unwrap();
-    // The shared key once, with both repositories; the other key once.
-    let findings = doc["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 2, "{doc:#}");
-    let github = findings
-        .iter()
-        .find(|f| f["rule_id"] == "github-token")
-        .unwrap();
-    assert_eq!(
-        github["repositories"],
-        serde_json::json!(["acme/api", "acme/web"])
-    );
+    crate::merge::assert_the_shared_key_once(&doc);
     // Every chosen repository is listed, the one that could not be cloned with its error.
     let mut repos: Vec<(String, Option<String>)> = doc["repositories"]
         .as_array()

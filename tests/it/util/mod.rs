@@ -159,6 +159,15 @@ pub fn python() -> PathBuf {
     venv
 }
 
+/// PATH with the test venv's tools first (act, pre-commit, actionlint).
+pub fn path_with_venv() -> String {
+    format!(
+        "{}:{}",
+        python().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 /// The test venv's `bin` when it exists: tools on PATH for the tests that need them.
 pub fn venv_bin() -> Option<PathBuf> {
     let python = match std::env::var_os("KEYWARDEN_TEST_PYTHON") {
