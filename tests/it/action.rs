@@ -462,7 +462,7 @@ fn action_downloads_the_release_scans_once_and_fails_a_pull_request_that_adds_a_
         home.path(),
         &event,
         &clean.path().join("out.sarif"),
-        &[api_env.clone()],
+        std::slice::from_ref(&api_env),
     );
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.all().contains("Job succeeded"), "{}", run.all());
