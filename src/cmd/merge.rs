@@ -29,6 +29,15 @@ struct InReport {
     findings: Vec<InFinding>,
     #[serde(default)]
     purge_plan: Vec<String>,
+    /// What the scan covered (files, bytes, commits…): the merged summary adds them up. A
+    /// summary this version cannot read (an older report's) counts as nothing.
+    #[serde(default, deserialize_with = "lenient")]
+    summary: crate::pipeline::Counts,
+}
+
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<crate::pipeline::Counts, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
 }
 
 #[derive(Deserialize, Clone)]
@@ -117,6 +126,7 @@ struct Repo {
     mode: String,
     findings: Vec<InFinding>,
     purge_plan: Vec<String>,
+    counts: crate::pipeline::Counts,
     error: Option<String>,
 }
 
@@ -134,10 +144,14 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
         .collect::<Result<_>>()?;
     let rules = RuleSet::builtin()?;
     let findings = merge(&repos, &rules);
+    let mut stats = crate::pipeline::Stats::default();
+    for r in &repos {
+        stats.counts.add(&r.counts);
+    }
     let report = Report {
         findings,
         inline_allowed: Vec::new(),
-        stats: Default::default(),
+        stats,
         rules: &rules,
         show_secrets: false,
         mode: Covered::Merged,
@@ -203,6 +217,7 @@ fn read(arg: &str) -> Result<Repo> {
             mode: String::new(),
             findings: Vec::new(),
             purge_plan: Vec::new(),
+            counts: Default::default(),
             error: Some(f.error),
         });
     }
@@ -223,6 +238,7 @@ fn read(arg: &str) -> Result<Repo> {
         mode: report.mode,
         findings: report.findings,
         purge_plan: report.purge_plan,
+        counts: report.summary,
         error: None,
     })
 }

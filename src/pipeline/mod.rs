@@ -25,7 +25,7 @@ pub use group::group;
 
 /// The counters a report shows: the JSON summary serialises this type (its schema documents
 /// each field) and the text summary words it (`Counts::worded`), so both say the same.
-#[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     pub files: usize,
     pub bytes: u64,
@@ -57,7 +57,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, o: &Counts) {
+    pub fn add(&mut self, o: &Counts) {
         self.files += o.files;
         self.bytes += o.bytes;
         self.commits += o.commits;

@@ -108,6 +108,8 @@ fn the_same_key_in_two_repositories_is_one_finding_naming_both() {
         text.stdout
     );
     assert!(text.stdout.contains("acme/broken") && text.stdout.contains("FAILED: clone failed"));
+    // The summary adds up what each scan covered: one commit in each repository.
+    assert!(text.stdout.contains("2 commit(s)"), "{}", text.stdout);
     // HTML and markdown from the same merge.
     let html = keywarden(
         d,
