@@ -7,10 +7,20 @@ use crate::chunk::Place;
 use crate::finding::Finding;
 use crate::rules::{Purge, Rule};
 
-/// The command that unstages `paths` in this repository: `git rm --cached` where there is no
-/// commit yet (`git restore --staged` cannot resolve HEAD there).
-pub fn unstage_command(paths: &str) -> String {
-    if crate::source::git::NO_COMMIT_YET.load(std::sync::atomic::Ordering::Relaxed) {
+/// What a scan knows about where all its findings sit, beyond each finding's own place.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Situation {
+    /// A pre-push scan: the commits it read never left this machine (amend or rebase; no
+    /// purge), and the provider's steps apply only if the key went anywhere else.
+    pub unpushed: bool,
+    /// The repository has no commit yet (a staged first commit).
+    pub no_commit_yet: bool,
+}
+
+/// The command that unstages `paths`: `git rm --cached` where there is no commit yet (`git
+/// restore --staged` cannot resolve HEAD there).
+pub fn unstage_command(paths: &str, no_commit_yet: bool) -> String {
+    if no_commit_yet {
         format!("git rm --cached {paths}")
     } else {
         format!("git restore --staged {paths}")
@@ -79,13 +89,11 @@ impl Checklist {
 
     /// The full checklist of one finding, with its paths and commit filled in.
     pub fn for_finding(rule: &Rule, f: &Finding) -> Checklist {
-        Checklist::for_finding_at(rule, f, false)
+        Checklist::for_finding_at(rule, f, Situation::default())
     }
 
-    /// `for_finding`; `unpushed`: the finding is in commits a pre-push hook kept from leaving,
-    /// so its history steps rewrite the local commits (no purge) and the provider's steps apply
-    /// only if the key went anywhere else.
-    pub fn for_finding_at(rule: &Rule, f: &Finding, unpushed: bool) -> Checklist {
+    /// `for_finding` in a scan's `Situation`.
+    pub fn for_finding_at(rule: &Rule, f: &Finding, at: Situation) -> Checklist {
         // Paths fill commands too: each is one shell word.
         let mut paths: Vec<String> = f
             .locations
@@ -94,8 +102,8 @@ impl Checklist {
             .collect();
         paths.dedup();
         let history = f.history.as_deref();
-        let commit = history.map(|h| &h.commit[..h.commit.len().min(12)]);
-        let unstage = unstage_command(&paths.join(" "));
+        let commit = history.map(|h| crate::finding::short_id(&h.commit));
+        let unstage = unstage_command(&paths.join(" "), at.no_commit_yet);
         let fill = |t: &str| {
             t.replace("{unstage}", &unstage)
                 .replace("{path}", &paths.join(", "))
@@ -130,7 +138,7 @@ impl Checklist {
                 location_after: fill_all(WORKTREE),
                 ..Checklist::default()
             },
-            Place::History if unpushed => Checklist {
+            Place::History if at.unpushed => Checklist {
                 location_before: fill_all(UNPUSHED),
                 provider,
                 location_after: Vec::new(),
@@ -219,38 +227,27 @@ fn provider_steps(rule: &Rule) -> Vec<String> {
 /// from the oldest to the newest reaching it (refs come ordered: branches, remotes, tags oldest
 /// first, then the rest). The full list stays in JSON and SARIF.
 pub fn summarize_refs(refs: &[String]) -> String {
-    // One ref needs no count: `branch main`, `tag v1.0`, `HEAD`.
-    if let [r] = refs {
-        for (prefix, kind) in [
-            ("refs/heads/", "branch "),
-            ("refs/remotes/", "remote branch "),
-            ("refs/tags/", "tag "),
-        ] {
-            if let Some(name) = r.strip_prefix(prefix) {
-                return format!("{kind}{name}");
-            }
+    // Branches, remote branches, tags (by name), then every other ref as it is.
+    const KINDS: [(&str, &str); 3] = [
+        ("refs/heads/", "branch"),
+        ("refs/remotes/", "remote branch"),
+        ("refs/tags/", "tag"),
+    ];
+    let mut kinds: [Vec<String>; 4] = Default::default();
+    for r in refs {
+        match KINDS.iter().position(|(p, _)| r.starts_with(p)) {
+            Some(k) => kinds[k].push(r[KINDS[k].0.len()..].to_string()),
+            None => kinds[3].push(r.clone()),
         }
-        return r.clone();
     }
-    let strip = |r: &str, p: &str| r.strip_prefix(p).map(str::to_string);
-    let branches: Vec<String> = refs
-        .iter()
-        .filter_map(|r| strip(r, "refs/heads/"))
-        .collect();
-    let remotes: Vec<String> = refs
-        .iter()
-        .filter_map(|r| strip(r, "refs/remotes/"))
-        .collect();
-    let tags: Vec<String> = refs.iter().filter_map(|r| strip(r, "refs/tags/")).collect();
-    let others: Vec<String> = refs
-        .iter()
-        .filter(|r| {
-            !["refs/heads/", "refs/remotes/", "refs/tags/"]
-                .iter()
-                .any(|p| r.starts_with(p))
-        })
-        .cloned()
-        .collect();
+    // One ref needs no count: `branch main`, `tag v1.0`, `HEAD`.
+    if refs.len() == 1 {
+        return match kinds.iter().position(|v| !v.is_empty()) {
+            Some(k) if k < 3 => format!("{} {}", KINDS[k].1, kinds[k][0]),
+            _ => refs[0].clone(),
+        };
+    }
+    let [branches, remotes, tags, others] = kinds;
     let few = |v: &[String]| {
         if v.len() <= 3 {
             v.join(", ")

@@ -6,6 +6,16 @@ use crate::chunk::{Place, Provenance};
 use crate::redact::Secret;
 use crate::severity::{Confidence, Severity};
 
+/// A commit id as reports show it: its first 12 characters.
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// The day of an ISO 8601 date (`2026-12-04T07:03:43Z` → `2026-12-04`).
+pub fn day_of(iso: &str) -> &str {
+    iso.get(..10).unwrap_or(iso)
+}
+
 /// One place a secret was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {

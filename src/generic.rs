@@ -473,11 +473,6 @@ mod tests {
         ));
         assert!(db("PfMAGw!lLoZVPYY7L", "postgres://app:", "@localhost"));
     }
-}
-
-#[cfg(test)]
-mod base64_tests {
-    use super::*;
 
     #[test]
     fn a_base64_value_is_judged_by_the_text_it_encodes() {

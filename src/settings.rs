@@ -139,7 +139,7 @@ pub struct Settings {
 }
 
 fn short(rev: &str) -> &str {
-    &rev[..rev.len().min(12)]
+    crate::finding::short_id(rev)
 }
 
 /// A settings file as it is at `rev` (`None` when the commit has none).

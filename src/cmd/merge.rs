@@ -143,7 +143,8 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
         .map(|a| read(a))
         .collect::<Result<_>>()?;
     let rules = RuleSet::builtin()?;
-    let findings = merge(&repos, &rules);
+    let holders = holders(&repos);
+    let findings = merge(&repos, &holders, &rules);
     let mut stats = crate::pipeline::Stats::default();
     for r in &repos {
         stats.counts.add(&r.counts);
@@ -162,9 +163,9 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
     let color = crate::settings::color_enabled(args.color, args.output.is_some());
     let mut buf = Vec::new();
     match args.format {
-        Format::Json => write_json(&report, &repos, &mut buf)?,
+        Format::Json => write_json(&report, &repos, &holders, &mut buf)?,
         Format::Text => {
-            write_repos_text(&repos, &report, &mut buf)?;
+            write_repos_text(&repos, &holders, &report, &mut buf)?;
             args.format.reporter(color).write(&report, &mut buf)?;
             write_purge_plans(&repos, &mut buf, false)?;
         }
@@ -243,8 +244,9 @@ fn read(arg: &str) -> Result<Repo> {
     })
 }
 
-/// One finding per fingerprint, every repository's places under `repository:path`.
-fn merge(repos: &[Repo], rules: &RuleSet) -> Vec<Finding> {
+/// One finding per fingerprint, every repository's places under `repository:path`; the worst
+/// first (live, severity, held by more repositories, confidence).
+fn merge(repos: &[Repo], holders: &Holders, rules: &RuleSet) -> Vec<Finding> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut groups: Vec<Vec<(&str, &InFinding)>> = Vec::new();
     for r in repos {
@@ -256,26 +258,33 @@ fn merge(repos: &[Repo], rules: &RuleSet) -> Vec<Finding> {
             groups[i].push((r.name.as_str(), f));
         }
     }
-    let mut out: Vec<(usize, Finding)> = groups
-        .into_iter()
-        .map(|g| (distinct_repos(&g), finding(&g, rules)))
-        .collect();
-    out.sort_by(|(na, a), (nb, b)| {
+    let mut out: Vec<Finding> = groups.iter().map(|g| finding(g, rules)).collect();
+    let held = |f: &Finding| holders.get(f.fingerprint.as_str()).map_or(0, Vec::len);
+    out.sort_by(|a, b| {
         (b.verified == Some(true))
             .cmp(&(a.verified == Some(true)))
             .then(b.severity.cmp(&a.severity))
-            .then(nb.cmp(na))
+            .then(held(b).cmp(&held(a)))
             .then(b.confidence.cmp(&a.confidence))
             .then(a.rule_id.cmp(&b.rule_id))
     });
-    out.into_iter().map(|(_, f)| f).collect()
+    out
 }
 
-fn distinct_repos(g: &[(&str, &InFinding)]) -> usize {
-    let mut names: Vec<&str> = g.iter().map(|(r, _)| *r).collect();
-    names.sort_unstable();
-    names.dedup();
-    names.len()
+/// The repositories that hold each fingerprint, in the order given.
+type Holders<'a> = HashMap<&'a str, Vec<&'a str>>;
+
+fn holders(repos: &[Repo]) -> Holders<'_> {
+    let mut m: Holders = HashMap::new();
+    for r in repos {
+        for f in &r.findings {
+            let v = m.entry(f.fingerprint.as_str()).or_default();
+            if !v.contains(&r.name.as_str()) {
+                v.push(r.name.as_str());
+            }
+        }
+    }
+    m
 }
 
 fn finding(g: &[(&str, &InFinding)], rules: &RuleSet) -> Finding {
@@ -394,7 +403,7 @@ fn finding(g: &[(&str, &InFinding)], rules: &RuleSet) -> Finding {
 
 /// The JSON report of the merged findings, with `mode: merged`, every repository's counts (and
 /// error, and purge plan), and each finding's repositories; written finding by finding.
-fn write_json(report: &Report, repos: &[Repo], out: &mut Vec<u8>) -> Result<()> {
+fn write_json(report: &Report, repos: &[Repo], holders: &Holders, out: &mut Vec<u8>) -> Result<()> {
     use crate::report::json::{JsonFinding, JsonSummary};
     use serde::Serialize;
 
@@ -404,7 +413,7 @@ fn write_json(report: &Report, repos: &[Repo], out: &mut Vec<u8>) -> Result<()> 
         finding: JsonFinding,
         repositories: &'a [&'a str],
     }
-    struct Findings<'a>(&'a Report<'a>, &'a HashMap<&'a str, Vec<&'a str>>);
+    struct Findings<'a>(&'a Report<'a>, &'a Holders<'a>);
     impl Serialize for Findings<'_> {
         fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeSeq;
@@ -443,11 +452,10 @@ fn write_json(report: &Report, repos: &[Repo], out: &mut Vec<u8>) -> Result<()> 
         summary: JsonSummary,
         repositories: Vec<RepoOut<'a>>,
     }
-    let by_fp = repos_by_fingerprint(repos);
     let doc = Doc {
         version: 1,
         mode: "merged",
-        findings: Findings(report, &by_fp),
+        findings: Findings(report, holders),
         inline_allowed: [],
         purge_plan: [],
         summary: crate::report::json::summary(report),
@@ -467,27 +475,19 @@ fn write_json(report: &Report, repos: &[Repo], out: &mut Vec<u8>) -> Result<()> 
     Ok(())
 }
 
-fn repos_by_fingerprint(repos: &[Repo]) -> HashMap<&str, Vec<&str>> {
-    let mut m: HashMap<&str, Vec<&str>> = HashMap::new();
-    for r in repos {
-        for f in &r.findings {
-            let v = m.entry(f.fingerprint.as_str()).or_default();
-            if !v.contains(&r.name.as_str()) {
-                v.push(r.name.as_str());
-            }
-        }
-    }
-    m
-}
-
-fn write_repos_text(repos: &[Repo], report: &Report, out: &mut Vec<u8>) -> std::io::Result<()> {
+fn write_repos_text(
+    repos: &[Repo],
+    holders: &Holders,
+    report: &Report,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
     let failed = repos.iter().filter(|r| r.error.is_some()).count();
     writeln!(
         out,
         "keywarden merge: {} secret(s) across {} repositories ({} found in more than one){}",
         report.findings.len(),
         repos.len(),
-        shared_count(repos),
+        holders.values().filter(|v| v.len() > 1).count(),
         if failed > 0 {
             format!("; {failed} could not be scanned")
         } else {
@@ -527,13 +527,6 @@ fn write_repos_markdown(repos: &[Repo], report: &Report, out: &mut Vec<u8>) -> s
         }
     }
     writeln!(out)
-}
-
-fn shared_count(repos: &[Repo]) -> usize {
-    repos_by_fingerprint(repos)
-        .values()
-        .filter(|v| v.len() > 1)
-        .count()
 }
 
 /// Each repository's purge plan, under its name (a rewrite is per repository).

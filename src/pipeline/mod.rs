@@ -112,6 +112,8 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Where the time went, in order (`--stats`).
     pub stages: Vec<Stage>,
+    /// The repository has no commit yet (see `Source::no_commit_yet`).
+    pub no_commit_yet: bool,
 }
 
 impl Stats {
@@ -119,6 +121,7 @@ impl Stats {
         self.counts.add(&other.counts);
         self.git_errors += other.git_errors;
         self.built_from_base += other.built_from_base;
+        self.no_commit_yet |= other.no_commit_yet;
         self.stages.extend(other.stages.iter().cloned());
     }
 }
@@ -216,6 +219,7 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
     });
     stats.counts.commits = source.commits();
     stats.counts.excluded_paths = source.excluded();
+    stats.no_commit_yet = source.no_commit_yet();
     stats.counts.vendored = source.vendored();
     let findings = group(settled);
     let inline_allowed = group(allowed);

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Covered, Report, Reporter};
 use crate::checklist::summarize_refs;
-use crate::finding::Finding;
+use crate::finding::{Finding, day_of, short_id};
 use crate::severity::{Confidence, Severity};
 
 const CSS: &str = include_str!("html/report.css");
@@ -85,15 +85,6 @@ fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", crate::decode::base64_encode(&digest))
 }
 
-fn severity_rank(s: Severity) -> u8 {
-    match s {
-        Severity::Critical => 0,
-        Severity::High => 1,
-        Severity::Medium => 2,
-        Severity::Low => 3,
-    }
-}
-
 /// The page's findings in reading order: live first, then by severity, then confidence.
 struct Page<'r> {
     report: &'r Report<'r>,
@@ -107,7 +98,7 @@ impl<'r> Page<'r> {
         order.sort_by_key(|f| {
             (
                 f.verified != Some(true),
-                severity_rank(f.severity),
+                std::cmp::Reverse(f.severity),
                 std::cmp::Reverse(f.confidence),
             )
         });
@@ -382,16 +373,15 @@ impl<'r> Page<'r> {
                     .map(|l| format!("{}:{}", l.path, l.line))
                     .collect();
                 let h = f.history.as_deref().map(|h| {
-                    let short = |c: &str| c[..c.len().min(12)].to_string();
                     json!({
-                        "commit": short(&h.commit),
+                        "commit": short_id(&h.commit),
                         "author": h.author,
-                        "date": &h.date[..h.date.len().min(10)],
-                        "also": h.introduced_in.iter().map(|c| short(c)).collect::<Vec<_>>(),
+                        "date": day_of(&h.date),
+                        "also": h.introduced_in.iter().map(|c| short_id(c)).collect::<Vec<_>>(),
                         "refs": if h.refs.is_empty() { "no ref (an unreachable object)".to_string() } else { summarize_refs(&h.refs) },
                         "commits": h.commits,
                         "inhead": h.in_head,
-                        "removed": h.removed_in.as_ref().map(|r| json!({"commit": short(&r.commit), "date": &r.date[..r.date.len().min(10)]})),
+                        "removed": h.removed_in.as_ref().map(|r| json!({"commit": short_id(&r.commit), "date": day_of(&r.date)})),
                         "days": h.exposed_for.as_ref().map(|e| e.days),
                         "counting": h.exposed_for.as_ref().is_some_and(|e| e.until.is_none()),
                         "since": crate::civil::parse_iso(&h.date).unwrap_or(0),
@@ -488,36 +478,15 @@ impl<'r> Page<'r> {
         o.push_str("<p class=\"js-only note\" hidden>Checked steps are kept in this browser for this report. <button type=\"button\" id=\"export\">Export progress</button> <label>Import progress <input type=\"file\" id=\"import\" accept=\"application/json,.json\"></label> <span id=\"progress-status\" role=\"status\"></span></p>\n");
     }
 
+    /// One card in full, as the page reads without its script (`<noscript>`); the script draws
+    /// the same card from the page's data (`report.js`, `card`).
     fn card(&self, o: &mut String, rank: usize, f: &Finding) {
         let p = f.primary();
         let h = f.history.as_deref();
-        let live = match f.verified {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None => "unknown",
-        };
-        let (days, since) = h
-            .and_then(|h| h.exposed_for.as_ref())
-            .map(|e| {
-                (
-                    e.days as i64,
-                    crate::civil::parse_iso(&e.since).unwrap_or(0),
-                )
-            })
-            .unwrap_or((-1, 0));
         let sev = f.severity.as_str();
         let _ = writeln!(
             o,
-            "<article class=\"card\" id=\"f-{}\" data-fingerprint=\"{}\" data-rank=\"{rank}\" data-severity=\"{sev}\" data-provider=\"{}\" data-confidence=\"{}\" data-inhead=\"{}\" data-live=\"{live}\" data-days=\"{days}\" data-since=\"{since}\" aria-labelledby=\"t-{rank}\">",
-            &f.fingerprint[..f.fingerprint.len().min(16)],
-            esc(&f.fingerprint),
-            esc(&f.provider),
-            f.confidence.as_str(),
-            if h.is_some_and(|h| h.in_head) {
-                "yes"
-            } else {
-                "no"
-            },
+            "<article class=\"card\" data-severity=\"{sev}\" aria-labelledby=\"t-{rank}\">"
         );
         let mut badges = format!(
             "<span class=\"badge sev-{sev}\">{sev}</span><span class=\"badge conf\">{} confidence</span>",
@@ -607,10 +576,7 @@ impl<'r> Page<'r> {
             timeline(o, h);
         }
         let steps = self.report.checklist(f).numbered();
-        let _ = writeln!(
-            o,
-            "<h4>What to do<span class=\"progress js-only\" hidden></span></h4>\n<ol class=\"checklist\">"
-        );
+        let _ = writeln!(o, "<h4>What to do</h4>\n<ol class=\"checklist\">");
         for (i, (label, step)) in steps.iter().enumerate() {
             let sub = label.starts_with(' ');
             let _ = writeln!(
@@ -646,19 +612,19 @@ impl<'r> Page<'r> {
 /// Introduced, reaches, removed from HEAD (or still there), exposed for.
 fn timeline(o: &mut String, h: &crate::finding::HistoryInfo) {
     o.push_str("<h4>Timeline</h4>\n<ol class=\"timeline\">\n");
-    let day = |d: &str| esc(&d[..d.len().min(10)]);
+    let day = |d: &str| esc(day_of(d));
     let _ = writeln!(
         o,
         "<li><span class=\"when\">{}</span>Introduced in <code>{}</code> by {}</li>",
         day(&h.date),
-        esc(&h.commit[..h.commit.len().min(12)]),
+        esc(short_id(&h.commit)),
         esc(&h.author)
     );
     if !h.introduced_in.is_empty() {
         let ids: Vec<String> = h
             .introduced_in
             .iter()
-            .map(|c| format!("<code>{}</code>", esc(&c[..c.len().min(12)])))
+            .map(|c| format!("<code>{}</code>", esc(short_id(c))))
             .collect();
         let _ = writeln!(
             o,
@@ -684,7 +650,7 @@ fn timeline(o: &mut String, h: &crate::finding::HistoryInfo) {
                 o,
                 "<li><span class=\"when\">{}</span><span class=\"gone\">Removed from HEAD</span> in <code>{}</code> (still in history until purged)</li>",
                 day(&r.date),
-                esc(&r.commit[..r.commit.len().min(12)])
+                esc(short_id(&r.commit))
             );
         }
         (None, false) => o.push_str("<li>Never on HEAD's line (only on other refs)</li>\n"),

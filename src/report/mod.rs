@@ -109,7 +109,13 @@ impl Report<'_> {
     pub fn checklist(&self, f: &Finding) -> Checklist {
         self.rules
             .get(&f.rule_id)
-            .map(|r| Checklist::for_finding_at(r, f, self.unpushed))
+            .map(|r| {
+                let at = crate::checklist::Situation {
+                    unpushed: self.unpushed,
+                    no_commit_yet: self.stats.no_commit_yet,
+                };
+                Checklist::for_finding_at(r, f, at)
+            })
             .unwrap_or_default()
     }
 }

@@ -96,8 +96,8 @@ impl Reporter for Text {
                     (_, true) => "yes".to_string(),
                     (Some(r), false) => format!(
                         "no (removed in {} on {})",
-                        &r.commit[..r.commit.len().min(12)],
-                        &r.date[..r.date.len().min(10)]
+                        crate::finding::short_id(&r.commit),
+                        crate::finding::day_of(&r.date)
                     ),
                     (None, false) => "no".to_string(),
                 };
@@ -169,7 +169,10 @@ impl Reporter for Text {
                     paths.dedup();
                     format!(
                         "To proceed: unstage the file (`{}`), move the value to an environment variable referenced by name, and commit again. If it is a fake, add `keywarden:allow` in a comment on that line.",
-                        crate::checklist::unstage_command(&paths.join(" "))
+                        crate::checklist::unstage_command(
+                            &paths.join(" "),
+                            report.stats.no_commit_yet
+                        )
                     )
                 }
                 _ if report.unpushed => "The push was blocked, so these secrets are only in local commits: rewrite those commits without them (amend or rebase, as each checklist says), then push again. Nothing was shared, so no history needs cleaning.".to_string(),

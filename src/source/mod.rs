@@ -164,6 +164,12 @@ pub trait Source: Sync {
         0
     }
 
+    /// The repository has no commit yet (`--staged` of a first commit): the checklist unstages
+    /// with `git rm --cached`, since `git restore --staged` cannot resolve HEAD there.
+    fn no_commit_yet(&self) -> bool {
+        false
+    }
+
     /// What listing the items cost, stage by stage (`--stats`).
     fn stages(&self) -> Vec<Stage> {
         Vec::new()

@@ -42,8 +42,8 @@
   }
   function card(f, n) {
     var h = f.h, o = [];
-    var live = f.verified === true ? "yes" : f.verified === false ? "no" : "unknown";
-    o.push('<article class="card" data-fingerprint="' + esc(f.fp) + '" data-severity="' + f.sev + '" data-live="' + live +
+    var verdict = f.verified === true ? "live" : f.verified === false ? "dead" : "unknown";
+    o.push('<article class="card" data-fingerprint="' + esc(f.fp) + '" data-severity="' + f.sev +
       '" aria-labelledby="t-' + n + '">');
     var b = badge("sev-" + f.sev, f.sev) + badge("conf", f.conf + " confidence");
     if (f.verified === true) b += badge("live", "live");
@@ -56,7 +56,7 @@
     o.push("<dt>Rule</dt><dd><code>" + esc(f.rule) + "</code> · " + esc(f.conf) + " confidence: " + esc(f.why) + "</dd>");
     f.details.forEach(function (d) { o.push("<dt>" + esc(d[0]) + "</dt><dd>" + esc(d[1]) + "</dd>"); });
     if (f.verification) {
-      o.push("<dt>Verified</dt><dd><strong>" + (live === "yes" ? "live" : live === "no" ? "dead" : "unknown") + "</strong> (" + esc(f.verification) + ")</dd>");
+      o.push("<dt>Verified</dt><dd><strong>" + verdict + "</strong> (" + esc(f.verification) + ")</dd>");
     }
     if (f.also.length) {
       o.push("<dt>Also at</dt><dd>" + f.also.map(function (a) { return "<code>" + esc(a) + "</code>"; }).join(", ") +

@@ -390,7 +390,7 @@ impl Facts for Blobs {
                     let until = removed.map_or(now, |ri| graph.commits[ri].author_time);
                     info.exposed_for = Some(Exposure {
                         since: info.date.clone(),
-                        until: removed.map(|ri| iso_date(graph.commits[ri].author_time)),
+                        until: info.removed_in.as_ref().map(|r| r.date.clone()),
                         days: (until - c.author_time).max(0) as u64 / 86_400,
                     });
                     let desc = Graph::descendants(&children, ci);

@@ -312,10 +312,6 @@ pub fn push_base(repo_path: &Path, pushes: &[Push]) -> Option<String> {
         .map(|id| id.detach().to_string())
 }
 
-/// Set by the `--staged` scan of a repository with no commit yet, where `git restore
-/// --staged` fails (`could not resolve HEAD`); the checklist says `git rm --cached` instead.
-pub static NO_COMMIT_YET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// One staged change: the path, the index blob, and HEAD's blob at that path if any.
 pub struct StagedItem {
     path: String,
@@ -330,6 +326,8 @@ pub struct Staged {
     items: Vec<StagedItem>,
     max_file_size: u64,
     excluded: usize,
+    /// The repository has no commit yet (`git restore --staged` cannot resolve HEAD there).
+    no_commit_yet: bool,
 }
 
 impl Staged {
@@ -337,12 +335,9 @@ impl Staged {
         let repo = open(path)?;
         let index = repo.index_or_empty().context("cannot read the index")?;
         let mut head = HashMap::new();
-        if let Ok(tree) = repo.head_tree_id() {
+        let head_tree = repo.head_tree_id();
+        if let Ok(tree) = &head_tree {
             tree_paths(&repo, tree.detach(), "", &mut head)?;
-        } else {
-            // No commit yet: `git restore --staged` cannot resolve HEAD, the checklist says
-            // `git rm --cached` instead.
-            NO_COMMIT_YET.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let mut items = Vec::new();
         let mut excluded = 0;
@@ -372,6 +367,7 @@ impl Staged {
             });
         }
         Ok(Staged {
+            no_commit_yet: head_tree.is_err(),
             repo: repo.into_sync(),
             items,
             max_file_size,
@@ -394,6 +390,10 @@ impl Source for Staged {
 
     fn excluded(&self) -> usize {
         self.excluded
+    }
+
+    fn no_commit_yet(&self) -> bool {
+        self.no_commit_yet
     }
 
     fn read(&self, repo: &mut gix::Repository, item: &StagedItem) -> Read {
