@@ -145,14 +145,17 @@ fn reference(v: &str) -> bool {
         || re(&PROVIDER_REF, r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_./:#-]+$").is_match(v)
 }
 
-/// A regular expression or a format string, not a value (`[a-z]+(?:…)`, `VS%0.fTOOLS`).
+/// A regular expression, a format string or an expression of code, not a value
+/// (`[a-z]+(?:…)`, `VS%0.fTOOLS`, minified `l.C0.DEL:n.keyCode===219?…`): base64 pads with `=`
+/// only at its end, and no generated secret holds `&&`, `||` or `=>`.
 fn pattern_or_format(v: &str) -> bool {
     [
         "[a-z", "[A-Z", "[0-9", "(?", "\\d", "\\w", "\\s", ".*", ".+", "{}", "{0}", "%s", "%d",
-        "%0", "%(",
+        "%0", "%(", "&&", "||", "=>",
     ]
     .iter()
     .any(|p| v.contains(p))
+        || v.trim_end_matches('=').contains("==")
 }
 
 /// A file path, a URL (a URL with a password is the database rule's), or a name made of
@@ -440,6 +443,9 @@ mod tests {
                 "pub const FINGERPRINT_KEY: &str = \"",
             ),
             ("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "{\"key\": \""),
+            // Minified code after `key=` (Playwright's bundled xterm).
+            ("l.C0.DEL:n.keyCode===219?_.key=l.C0.ESC:n", "?_.key="),
+            ("dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Key: "),
             ("q7Zk2mWx9Lr4Tb8Nv3Hc", "fakeToken := \""),
             ("q7Zk2mWx9Lr4Tb8Nv3Hc", "invalid_api_key = \""),
             ("Zk2mWx9=Lr4Tb8Nv3Hc", "primaryKey="),
