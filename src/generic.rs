@@ -146,16 +146,15 @@ fn reference(v: &str) -> bool {
 }
 
 /// A regular expression, a format string or an expression of code, not a value
-/// (`[a-z]+(?:…)`, `VS%0.fTOOLS`, minified `l.C0.DEL:n.keyCode===219?…`): base64 pads with `=`
-/// only at its end, and no generated secret holds `&&`, `||` or `=>`.
+/// (`[a-z]+(?:…)`, `VS%0.fTOOLS`, minified `l.C0.DEL:n.keyCode===219?…`). Not `==` alone: base64
+/// parts joined by `.` or `:` hold it (`t1.gnNVZLz==.8vf1…`).
 fn pattern_or_format(v: &str) -> bool {
     [
         "[a-z", "[A-Z", "[0-9", "(?", "\\d", "\\w", "\\s", ".*", ".+", "{}", "{0}", "%s", "%d",
-        "%0", "%(", "&&", "||", "=>",
+        "%0", "%(", "===", "!==", "&&", "||", "=>",
     ]
     .iter()
     .any(|p| v.contains(p))
-        || v.trim_end_matches('=').contains("==")
 }
 
 /// A file path, a URL (a URL with a password is the database rule's), or a name made of
@@ -374,6 +373,11 @@ mod tests {
     fn random_literals_under_secret_names_are_plausible() {
         assert!(ok("RDFOxEzf5FJtRBZRAJyu5BKaCKvsYFJG", "API_KEY = \""));
         assert!(ok("PfMAGw!lLoZVPYY7L", "DB_PASSWORD = \""));
+        // FAKE: base64 parts joined by `.` keep their `==` inside the value.
+        assert!(ok(
+            "t1.q7ZkWx9Lr4T==.b8Nv3Hcx2Pd5Gf7Jk9Lm4Qr8St2Vw6Yz1Bc3",
+            "IAM_TOKEN=\""
+        ));
         assert!(ok(
             "1ea4ff07fe1e33fbc729109a6cb24f350209e6174543265c588f612e60a65d48",
             "SIGNING_SECRET=\""
