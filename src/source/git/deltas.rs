@@ -66,7 +66,7 @@ impl Packs {
         self.0.len()
     }
 
-    fn locate(&self, id: &gix::hash::oid) -> Option<(u32, u64)> {
+    pub(super) fn locate(&self, id: &gix::hash::oid) -> Option<(u32, u64)> {
         self.0.iter().enumerate().find_map(|(p, (index, _))| {
             index
                 .lookup(id)
@@ -212,7 +212,7 @@ fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
 
 /// Where the base of a delta entry in pack `p` is (`None` for a whole object, or a base no pack
 /// holds).
-fn base_of(packs: &Packs, p: u32, entry: &pack::data::Entry) -> Option<(u32, u64)> {
+pub(super) fn base_of(packs: &Packs, p: u32, entry: &pack::data::Entry) -> Option<(u32, u64)> {
     match entry.header {
         pack::data::entry::Header::OfsDelta { base_distance } => entry
             .checked_base_pack_offset(base_distance)
@@ -295,7 +295,7 @@ pub(super) fn read_packed(
 }
 
 /// A whole object's bytes.
-fn inflated(
+pub(super) fn inflated(
     packs: &Packs,
     p: u32,
     entry: &pack::data::Entry,
@@ -311,7 +311,7 @@ fn inflated(
 
 /// A delta's instructions and inserted bytes, inflated into `scratch`. Deltas are small: one
 /// bigger than the result may be (`max`) plus a MiB is taken for corrupt.
-fn delta_of<'s>(
+pub(super) fn delta_of<'s>(
     packs: &Packs,
     p: u32,
     entry: &pack::data::Entry,
@@ -340,7 +340,7 @@ fn sizes(delta: &[u8]) -> Option<(u64, u64)> {
     ))
 }
 
-enum Applied {
+pub(super) enum Applied {
     Bytes(Vec<u8>, Vec<Same>),
     TooLarge,
 }
@@ -350,7 +350,7 @@ enum Applied {
 /// offset bytes follow, the next 3 which size bytes; size 0 means 0x10000); a byte from 1 to
 /// 127 inserts that many following bytes. Returns the result and its copies (merged where one
 /// continues the last in both). `None` on any inconsistency.
-fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
+pub(super) fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
     let mut at = 0;
     let base_size = crate::leb128::get(delta, &mut at)?;
     let result_size = crate::leb128::get(delta, &mut at)?;

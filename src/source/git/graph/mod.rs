@@ -3,7 +3,9 @@
 //! walk, every path of every blob), `reach.rs` (which commits hold a blob).
 
 mod commits;
+mod diff;
 mod reach;
+mod read;
 mod trees;
 mod walk;
 

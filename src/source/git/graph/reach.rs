@@ -8,14 +8,16 @@ use super::Graph;
 
 impl Graph {
     /// For each commit, which of `targets` (blob id → bit) its tree reaches, as a bitset.
-    /// Targets go 64 at a time: one word per tree and a flag, memoized in two flat lists
-    /// indexed by interned id (a map of bitsets per tree cost cargo's history 7 MiB).
+    /// Targets go 64 at a time. Trees are stored as changes against a base, so each tree's
+    /// count of children reaching each target is its base's plus what it adds minus what it
+    /// removes, taken in the order walks finished (a base and the subtrees come first); a
+    /// tree reaches a target when that count is above zero.
     pub(in crate::source::git) fn commit_bits(
         &self,
         targets: &HashMap<ObjectId, usize>,
     ) -> Vec<Vec<u64>> {
         let words = targets.len().div_ceil(64).max(1);
-        // Blobs are interned too (after the trees that hold them), so size by every id.
+        // Blobs are interned too, so size by every id.
         let n = self.trees.objects.ids.len();
         let columns: Vec<Vec<u64>> = (0..words)
             .map(|w| {
@@ -28,13 +30,14 @@ impl Graph {
                         *s = (t % 64) as u8;
                     }
                 }
-                let mut memo = vec![0u64; n];
-                let mut done = vec![false; n];
+                let bits = self.reach_word(&slot);
                 self.commits
                     .iter()
-                    .map(|c| match self.trees.objects.get(&c.tree) {
-                        Some(t) => self.reach_word(t, &slot, &mut memo, &mut done),
-                        None => 0,
+                    .map(|c| {
+                        self.trees
+                            .objects
+                            .get(&c.tree)
+                            .map_or(0, |t| bits[t as usize])
                     })
                     .collect()
             })
@@ -44,27 +47,55 @@ impl Graph {
             .collect()
     }
 
-    fn reach_word(&self, tree: u32, slot: &[u8], memo: &mut [u64], done: &mut [bool]) -> u64 {
-        let i = tree as usize;
-        if done.get(i).copied().unwrap_or(true) {
-            return memo.get(i).copied().unwrap_or(0);
-        }
-        let mut bits = 0u64;
-        let mut subtrees = 0u64;
-        self.trees.each_child(
-            tree,
-            |c| subtrees |= self.reach_word(c, slot, memo, done),
-            |c| {
-                if let Some(&b) = slot.get(c as usize)
-                    && b != u8::MAX
-                {
-                    bits |= 1 << b;
+    /// Per interned id, the targets of one word (`slot`: blob → bit) a tree reaches.
+    fn reach_word(&self, slot: &[u8]) -> Vec<u64> {
+        let n = slot.len();
+        let mut bits = vec![0u64; n];
+        // Per tree, how many children reach each bit, where any does (most trees: none).
+        let mut counts: Vec<Vec<(u8, i64)>> = vec![Vec::new(); n];
+        for &t in self.trees.finished() {
+            let Some(changes) = self.trees.changes(t) else {
+                continue;
+            };
+            let mut scratch = [0i64; 64];
+            let mut any = false;
+            if let Some(base) = changes.base.and_then(|b| counts.get(b as usize)) {
+                for &(b, c) in base {
+                    scratch[b as usize] = c;
+                    any = true;
                 }
-            },
-        );
-        bits |= subtrees;
-        memo[i] = bits;
-        done[i] = true;
+            }
+            changes.each(|c, is_tree, added| {
+                let reach = if is_tree {
+                    bits.get(c as usize).copied().unwrap_or(0)
+                } else {
+                    match slot.get(c as usize) {
+                        Some(&b) if b != u8::MAX => 1 << b,
+                        _ => 0,
+                    }
+                };
+                let mut r = reach;
+                while r != 0 {
+                    let b = r.trailing_zeros() as usize;
+                    scratch[b] += if added { 1 } else { -1 };
+                    r &= r - 1;
+                    any = true;
+                }
+            });
+            if !any {
+                continue;
+            }
+            let mut mask = 0u64;
+            let mut mine = Vec::new();
+            for (b, &c) in scratch.iter().enumerate() {
+                if c > 0 {
+                    mask |= 1 << b;
+                    mine.push((b as u8, c));
+                }
+            }
+            bits[t as usize] = mask;
+            counts[t as usize] = mine;
+        }
         bits
     }
 

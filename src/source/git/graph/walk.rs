@@ -1,14 +1,17 @@
 //! The tree walk: every unique tree and blob of every commit, and every path a blob stands at
 //! (a (tree, place) pair is walked once).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use gix::ObjectId;
-use gix::objs::TreeRefIter;
+use gix::bstr::ByteSlice;
 use rayon::prelude::*;
 
+use super::super::deltas::Packs;
 use super::super::join;
+use super::diff::{Bounds, diff, parse_entry};
+use super::read::{Bytes, TreeReader};
 use super::{Graph, IdMap, Trees};
 
 impl Graph {
@@ -29,15 +32,18 @@ impl Graph {
         let chunk = n.div_ceil(runs).max(1);
         let sync = repo.clone().into_sync();
         let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
+        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
         let parts: Vec<Result<Walked>> = (0..n)
             .step_by(chunk)
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|start| {
                 let repo = sync.to_thread_local();
+                let mut reader = TreeReader::new(&packs);
+                let mut lasts = Lasts::default();
                 let mut w = Walked::default();
                 for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
-                    w.walk(&repo, *root, ci, skip)?;
+                    w.walk(&repo, &mut reader, &mut lasts, *root, ci, skip)?;
                 }
                 Ok(w)
             })
@@ -122,20 +128,72 @@ struct Walked {
     again: HashSet<(u32, u64)>,
 }
 
+/// The tree last walked at each place, which the next one there is compared with.
+#[derive(Default)]
+struct Lasts {
+    at: HashMap<u64, Last>,
+    /// Bytes held.
+    held: usize,
+}
+
+/// A tree walked at a place: its id, bytes and entry bounds.
+struct Last {
+    id: u32,
+    bytes: Bytes,
+    bounds: Bounds,
+}
+
+/// Bytes of the last trees at each place a walk keeps; past this it starts over (every entry
+/// of the next tree at each place is read).
+const LAST_BYTES: usize = 64 << 20;
+
+impl Lasts {
+    /// Remember `last` as the tree last walked at `place`.
+    fn keep(&mut self, place: u64, last: Last) {
+        let size = |l: &Last| l.bytes.len() + 4 * l.bounds.len();
+        self.held += size(&last);
+        if let Some(old) = self.at.insert(place, last) {
+            self.held -= size(&old);
+        }
+        if self.held > LAST_BYTES {
+            self.at.clear();
+            self.held = 0;
+        }
+    }
+}
+
+/// A step of the walk: a tree to walk at a place, or the end of a tree's walk.
+enum Step {
+    Walk(ObjectId, String, u64),
+    Done(u32),
+}
+
 impl Walked {
     /// Walk the tree of commit `ci` (its root) and every subtree not yet walked at its place.
-    /// A tree already walked somewhere else is read again for its blobs' paths only. The walk
-    /// keeps its own stack: a hostile tree thousands of levels deep cannot overflow the
+    /// A tree is compared with the one last walked at its place: what they share was recorded
+    /// then (each path and blob, each subtree walked), so only its other entries are looked at.
+    /// A tree already walked somewhere else is walked again for its blobs' paths only. The
+    /// walk keeps its own stack: a hostile tree thousands of levels deep cannot overflow the
     /// thread's.
     fn walk(
         &mut self,
         repo: &gix::Repository,
+        reader: &mut TreeReader<'_>,
+        lasts: &mut Lasts,
         root: ObjectId,
         ci: usize,
         skip: &HashSet<(ObjectId, u64)>,
     ) -> Result<()> {
-        let mut stack = vec![(root, String::new(), 0u64)];
-        while let Some((tree, prefix, place)) = stack.pop() {
+        let hash_len = repo.object_hash().len_in_bytes();
+        let mut stack = vec![Step::Walk(root, String::new(), 0u64)];
+        while let Some(step) = stack.pop() {
+            let (tree, prefix, place) = match step {
+                Step::Walk(tree, prefix, place) => (tree, prefix, place),
+                Step::Done(i) => {
+                    self.trees.finish(i);
+                    continue;
+                }
+            };
             if skip.contains(&(tree, place)) {
                 continue;
             }
@@ -144,36 +202,61 @@ impl Walked {
             if !fresh && (self.first_place[i as usize] == place || !self.again.insert((i, place))) {
                 continue;
             }
-            let obj = repo
-                .find_object(tree)
-                .with_context(|| format!("tree {tree}: missing or corrupt"))?;
+            let bytes = reader.read(repo, tree)?;
+            let last = lasts.at.get(&place);
+            let d = diff(
+                last.map(|l| (&l.bytes[..], &l.bounds[..])),
+                &bytes,
+                hash_len,
+            )
+            .ok_or_else(|| anyhow!("tree {tree}: corrupt"))?;
+            let corrupt = || anyhow!("tree {tree}: corrupt entry");
             let (mut tree_ids, mut blob_ids) = (Vec::new(), Vec::new());
             let mut subtrees = Vec::new();
-            for entry in TreeRefIter::from_bytes(&obj.data, repo.object_hash()) {
-                let entry = entry.map_err(|e| anyhow!("tree {tree}: corrupt: {e}"))?;
-                let id = entry.oid.to_owned();
-                if entry.mode.is_tree() {
+            for &(s, e) in &d.added {
+                let (mode, name, id) =
+                    parse_entry(&bytes[s as usize..e as usize], hash_len).ok_or_else(corrupt)?;
+                let (name, id) = (name.as_bstr(), id.to_owned());
+                if mode.is_tree() {
                     let t = self.trees.objects.intern(id);
                     tree_ids.push(t);
-                    let at = place_of(place, entry.filename);
+                    let at = place_of(place, name);
                     // Walked already at this place, or skipped there: nothing new below.
                     let known = self.trees.walked(t) && self.first_place[t as usize] == at;
                     if !known && !skip.contains(&(id, at)) {
-                        subtrees.push((id, join(&prefix, entry.filename), at));
+                        subtrees.push(Step::Walk(id, join(&prefix, name), at));
                     }
-                } else if entry.mode.is_blob() {
+                } else if mode.is_blob() {
                     blob_ids.push(self.trees.objects.intern(id));
-                    self.record(id, &prefix, entry.filename, ci);
+                    self.record(id, &prefix, name, ci);
                 }
             }
-            drop(obj);
             if fresh {
-                self.trees.insert(i, &tree_ids, &blob_ids);
+                let (mut gone_trees, mut gone_blobs) = (Vec::new(), Vec::new());
+                if let Some(last) = last {
+                    for &(s, e) in &d.removed {
+                        let Some((mode, _, id)) =
+                            parse_entry(&last.bytes[s as usize..e as usize], hash_len)
+                        else {
+                            continue;
+                        };
+                        if mode.is_tree() {
+                            gone_trees.push(self.trees.objects.intern(id.to_owned()));
+                        } else if mode.is_blob() {
+                            gone_blobs.push(self.trees.objects.intern(id.to_owned()));
+                        }
+                    }
+                }
+                let base = last.map(|l| l.id);
+                self.trees
+                    .insert(i, base, [&tree_ids, &blob_ids], [&gone_trees, &gone_blobs]);
                 if self.first_place.len() <= i as usize {
                     self.first_place.resize(i as usize + 1, 0);
                 }
                 self.first_place[i as usize] = place;
+                stack.push(Step::Done(i));
             }
+            lasts.keep(place, Last { id: i, bytes, bounds: d.bounds });
             // Popped in listing order.
             stack.extend(subtrees.into_iter().rev());
         }
