@@ -18,7 +18,61 @@ use gix::ObjectId;
 use gix::odb::pack;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The packs, mapped again after every `REMAP` bytes read through them. A mapped page stays in
+/// the process's resident memory until its mapping goes: read through one mapping, git/git's
+/// 314 MiB pack ended up resident whole. Each reading thread has its own.
+pub(super) struct Mapped {
+    packs: Packs,
+    read: u64,
+}
+
+/// Bytes read through one mapping before it is replaced.
+const REMAP: u64 = 32 << 20;
+
+impl Mapped {
+    pub(super) fn open(objects_dir: &Path, hash: gix::hash::Kind) -> Mapped {
+        Mapped {
+            packs: Packs::open(objects_dir, hash),
+            read: 0,
+        }
+    }
+
+    /// `packs` mapped again for one reader (the places of a plan made with them stay valid).
+    pub(super) fn of(packs: &Packs) -> Mapped {
+        Mapped {
+            packs: packs.again().unwrap_or_else(|| Packs {
+                packs: Vec::new(),
+                paths: Vec::new(),
+                hash: packs.hash,
+            }),
+            read: 0,
+        }
+    }
+
+    pub(super) fn packs(&self) -> &Packs {
+        &self.packs
+    }
+
+    /// An entry of `size` bytes was read: a page or more, and the pages around it the kernel
+    /// maps with it.
+    pub(super) fn count(&mut self, size: u64) {
+        self.read += size.max(16 << 10);
+        if self.read > REMAP {
+            if let Some(again) = self.packs.again() {
+                self.packs = again;
+            }
+            self.read = 0;
+        }
+    }
+}
+
+fn open_pack(idx: &Path, hash: gix::hash::Kind) -> Option<(pack::index::File, pack::data::File)> {
+    let index = pack::index::File::at(idx, hash).ok()?;
+    let data = pack::data::File::at(idx.with_extension("pack"), hash).ok()?;
+    Some((index, data))
+}
 
 /// No base among the items.
 pub(super) const ROOT: u32 = u32::MAX;
@@ -37,37 +91,62 @@ pub struct Blob {
     pub(super) place: Option<(u32, u64)>,
 }
 
-/// The repository's packs, index and data, skipping any that cannot be opened.
-pub(super) struct Packs(Vec<(pack::index::File, pack::data::File)>);
+/// The repository's packs, index and data, skipping any that cannot be opened, with the index
+/// files they came from.
+pub(super) struct Packs {
+    packs: Vec<(pack::index::File, pack::data::File)>,
+    paths: Vec<PathBuf>,
+    hash: gix::hash::Kind,
+}
 
 impl Packs {
     pub(super) fn open(objects_dir: &Path, hash: gix::hash::Kind) -> Packs {
         let Ok(dir) = std::fs::read_dir(objects_dir.join("pack")) else {
-            return Packs(Vec::new());
+            return Packs {
+                packs: Vec::new(),
+                paths: Vec::new(),
+                hash,
+            };
         };
         let mut paths: Vec<_> = dir
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "idx"))
             .collect();
         paths.sort();
-        Packs(
-            paths
-                .into_iter()
-                .filter_map(|idx| {
-                    let index = pack::index::File::at(&idx, hash).ok()?;
-                    let data = pack::data::File::at(idx.with_extension("pack"), hash).ok()?;
-                    Some((index, data))
-                })
-                .collect(),
-        )
+        let (mut packs, mut opened) = (Vec::new(), Vec::new());
+        for idx in paths {
+            if let Some(pack) = open_pack(&idx, hash) {
+                packs.push(pack);
+                opened.push(idx);
+            }
+        }
+        Packs {
+            packs,
+            paths: opened,
+            hash,
+        }
+    }
+
+    /// The same packs mapped again, if every one still opens (places stay valid).
+    pub(super) fn again(&self) -> Option<Packs> {
+        let packs = self
+            .paths
+            .iter()
+            .map(|idx| open_pack(idx, self.hash))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Packs {
+            packs,
+            paths: self.paths.clone(),
+            hash: self.hash,
+        })
     }
 
     pub(super) fn len(&self) -> usize {
-        self.0.len()
+        self.packs.len()
     }
 
     pub(super) fn locate(&self, id: &gix::hash::oid) -> Option<(u32, u64)> {
-        self.0.iter().enumerate().find_map(|(p, (index, _))| {
+        self.packs.iter().enumerate().find_map(|(p, (index, _))| {
             index
                 .lookup(id)
                 .map(|e| (p as u32, index.pack_offset_at_index(e)))
@@ -75,7 +154,7 @@ impl Packs {
     }
 
     pub(super) fn data(&self, pack: u32) -> &pack::data::File {
-        &self.0[pack as usize].1
+        &self.packs[pack as usize].1
     }
 }
 
@@ -85,7 +164,7 @@ impl Packs {
 /// Every item appears once.
 pub(super) fn plan(packs: &Packs, items: Vec<ObjectId>) -> Vec<Blob> {
     let n = items.len();
-    let places: Vec<Option<(u32, u64)>> = if packs.0.is_empty() {
+    let places: Vec<Option<(u32, u64)>> = if packs.packs.is_empty() {
         vec![None; n]
     } else {
         items.par_iter().map(|id| packs.locate(id)).collect()
@@ -187,27 +266,37 @@ fn walk(parents: &[u32]) -> Vec<(u32, u32, bool)> {
         .collect()
 }
 
-/// For each item, the index of the item that is its delta base, or `ROOT`.
+/// For each item, the index of the item that is its delta base, or `ROOT`. Headers are read in
+/// pack order, each `REMAP` bytes of a pack through a mapping of its own (see `Mapped`).
 fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
     let at: HashMap<(u32, u64), u32> = places
         .iter()
         .enumerate()
         .filter_map(|(i, place)| place.map(|place| (place, i as u32)))
         .collect();
-    places
-        .par_iter()
-        .map(|place| {
-            let Some((p, offset)) = *place else {
-                return ROOT;
-            };
-            let Ok(entry) = packs.data(p).entry(offset) else {
-                return ROOT;
-            };
-            base_of(packs, p, &entry)
-                .and_then(|b| at.get(&b).copied())
-                .unwrap_or(ROOT)
-        })
-        .collect()
+    let mut order: Vec<(u32, u64, u32)> = places
+        .iter()
+        .enumerate()
+        .filter_map(|(i, place)| place.map(|(p, o)| (p, o, i as u32)))
+        .collect();
+    order.par_sort_unstable();
+    let mut parents = vec![ROOT; places.len()];
+    for span in order.chunk_by(|a, b| a.0 == b.0 && a.1 / REMAP == b.1 / REMAP) {
+        let mapped = packs.again();
+        let packs = mapped.as_ref().unwrap_or(packs);
+        let found: Vec<(u32, u32)> = span
+            .par_iter()
+            .filter_map(|&(p, offset, i)| {
+                let entry = packs.data(p).entry(offset).ok()?;
+                let base = base_of(packs, p, &entry).and_then(|b| at.get(&b).copied())?;
+                Some((i, base))
+            })
+            .collect();
+        for (i, base) in found {
+            parents[i as usize] = base;
+        }
+    }
+    parents
 }
 
 /// Where the base of a delta entry in pack `p` is (`None` for a whole object, or a base no pack
@@ -233,7 +322,7 @@ pub(super) enum Packed {
 /// Reads `blob` from its pack: a whole object is inflated; a delta is applied to `base` (the
 /// bytes of the blob it is a delta of) when given, otherwise to its base resolved down the
 /// chain. `None` when the blob is not in a pack or anything fails: gix then reads it and names
-/// any problem.
+/// any problem. `touched` grows by the size of each entry read.
 pub(super) fn read_packed(
     packs: &Packs,
     blob: &Blob,
@@ -241,9 +330,11 @@ pub(super) fn read_packed(
     inflate: &mut gix::zlib::Inflate,
     scratch: &mut Vec<u8>,
     max: u64,
+    touched: &mut u64,
 ) -> Option<Packed> {
     let (p, offset) = blob.place?;
     let entry = packs.data(p).entry(offset).ok()?;
+    *touched += entry.decompressed_size;
     if entry.header == pack::data::entry::Header::Blob {
         if entry.decompressed_size > max {
             return Some(Packed::TooLarge);
@@ -275,6 +366,7 @@ pub(super) fn read_packed(
         }
         let (bp, boffset) = base_of(packs, p, &entry)?;
         (p, entry) = (bp, packs.data(bp).entry(boffset).ok()?);
+        *touched += entry.decompressed_size;
         if entry.header.is_delta() {
             // Git's chains stop at 4,095; a longer one is a cycle.
             if chain.len() > 4096 {

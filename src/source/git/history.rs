@@ -2,7 +2,7 @@
 //! read once; after matching, it answers where content stands and where it entered history
 //! (`Facts`).
 
-use super::deltas::{Blob, Packed, Packs, ROOT, read_packed};
+use super::deltas::{Blob, Mapped, Packed, Packs, ROOT, read_packed};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -36,6 +36,8 @@ pub struct Blobs {
     alt_paths: Vec<String>,
     /// Per blob: (the path it was matched at, another path of the same class).
     fan: IdMap<Vec<(String, String)>>,
+    /// The packs the plan read (its places index them), mapped again untouched: each reader
+    /// maps them again for itself.
     pub(super) packs: Packs,
     /// Refs reported as reaching a secret's first commit.
     pub(super) refs: Vec<(String, ObjectId)>,
@@ -120,6 +122,8 @@ impl Blobs {
             });
             alt_paths.push(path);
         }
+        // The plan touched a header in every page of the packs: a fresh mapping lets them go.
+        let packs = packs.again().unwrap_or(packs);
         Ok(Blobs {
             repo: scan,
             full,
@@ -154,6 +158,7 @@ impl Blobs {
 /// One thread's reading state.
 pub struct BlobReader {
     repo: gix::Repository,
+    packs: Mapped,
     inflate: gix::zlib::Inflate,
     /// A delta's instructions, inflated.
     scratch: Vec<u8>,
@@ -170,6 +175,7 @@ impl Source for Blobs {
     fn reader(&self) -> BlobReader {
         BlobReader {
             repo: self.repo.to_thread_local(),
+            packs: Mapped::of(&self.packs),
             inflate: gix::zlib::Inflate::default(),
             scratch: Vec::new(),
         }
@@ -185,14 +191,17 @@ impl Source for Blobs {
         let base = (blob.base != ROOT)
             .then(|| earlier.bytes(blob.base))
             .flatten();
+        let mut touched = 0;
         let packed = read_packed(
-            &self.packs,
+            reader.packs.packs(),
             blob,
             base,
             &mut reader.inflate,
             &mut reader.scratch,
             self.max_file_size,
+            &mut touched,
         );
+        reader.packs.count(touched);
         let (read, from) = match packed {
             Some(Packed::Bytes(bytes, copies)) => {
                 let from = copies.zip(base).map(|(copies, base)| {
@@ -471,6 +480,10 @@ pub fn history(
         time: t.elapsed(),
         detail: format!("{} commit(s), {} ref(s)", commits.len(), refs.len()),
     };
+    // The pages of the pack that listing commits mapped go with that handle.
+    let fresh = reopen(&repo, None)?;
+    drop(repo);
+    let repo = fresh;
     let t = std::time::Instant::now();
     let mut graph = Graph::new(commits);
     graph.collect_trees(&repo, &HashSet::new(), false)?;

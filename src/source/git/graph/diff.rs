@@ -52,7 +52,11 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     while at + 64 <= n && a[at..at + 64] == b[at..at + 64] {
         at += 64;
     }
-    at + a[at..n].iter().zip(&b[at..n]).take_while(|(x, y)| x == y).count()
+    at + a[at..n]
+        .iter()
+        .zip(&b[at..n])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Git's order of tree entries: by name, a tree's name read as if it ended in `/`.
@@ -98,8 +102,11 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         let same = common_prefix(&old[from..], &data[b..]);
         let to = old_bounds.partition_point(|&x| x as usize <= from + same) - 1;
         let shift = b as i64 - from as i64;
-        d.bounds
-            .extend(old_bounds[a..to].iter().map(|&x| (i64::from(x) + shift) as u32));
+        d.bounds.extend(
+            old_bounds[a..to]
+                .iter()
+                .map(|&x| (i64::from(x) + shift) as u32),
+        );
         b = (i64::from(old_bounds[to]) + shift) as usize;
         a = to;
         if a == last {

@@ -14,36 +14,38 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 use gix::odb::pack;
 
-use super::super::deltas::{Applied, Packs, apply, base_of, delta_of, inflated};
+use super::super::deltas::{Applied, Mapped, apply, base_of, delta_of, inflated};
 
 /// A tree's bytes, shared by the cache and the walk.
 pub(super) type Bytes = Rc<Vec<u8>>;
 
 /// Bytes of built trees a reader keeps, per walking thread.
-const CACHE_BYTES: usize = 48 << 20;
+const CACHE_BYTES: usize = 8 << 20;
 
 /// One walking thread's tree reader.
-pub(super) struct TreeReader<'p> {
-    packs: &'p Packs,
+pub(super) struct TreeReader {
+    packs: Mapped,
     inflate: gix::zlib::Inflate,
     scratch: Vec<u8>,
-    /// Built trees by place in the packs, with when each was last used.
-    cache: HashMap<(u32, u64), (Bytes, u64)>,
+    cache: Cache,
+}
+
+/// Built trees by place in the packs, the least recently used forgotten past `CACHE_BYTES`.
+#[derive(Default)]
+struct Cache {
+    trees: HashMap<(u32, u64), (Bytes, u64)>,
     by_use: BTreeMap<u64, (u32, u64)>,
     held: usize,
     clock: u64,
 }
 
-impl<'p> TreeReader<'p> {
-    pub(super) fn new(packs: &'p Packs) -> TreeReader<'p> {
+impl TreeReader {
+    pub(super) fn new(repo: &gix::Repository) -> TreeReader {
         TreeReader {
-            packs,
+            packs: Mapped::open(repo.objects.store_ref().path(), repo.object_hash()),
             inflate: gix::zlib::Inflate::default(),
             scratch: Vec::new(),
-            cache: HashMap::new(),
-            by_use: BTreeMap::new(),
-            held: 0,
-            clock: 0,
+            cache: Cache::default(),
         }
     }
 
@@ -51,10 +53,13 @@ impl<'p> TreeReader<'p> {
     /// an alternate's pack, anything the packs do not explain) through gix, which names any
     /// problem.
     pub(super) fn read(&mut self, repo: &gix::Repository, id: ObjectId) -> Result<Bytes> {
-        if let Some(place) = self.packs.locate(&id)
-            && let Some(bytes) = self.packed(place)
-        {
-            return Ok(bytes);
+        if let Some(place) = self.packs.packs().locate(&id) {
+            let mut touched = 0;
+            let bytes = self.packed(place, &mut touched);
+            self.packs.count(touched);
+            if let Some(bytes) = bytes {
+                return Ok(bytes);
+            }
         }
         let obj = repo
             .find_object(id)
@@ -63,23 +68,26 @@ impl<'p> TreeReader<'p> {
     }
 
     /// The tree at `place`: down its delta chain to a cached tree or a whole one, then each
-    /// delta back up, every tree built on the way kept. `None` when the chain does not end in a
-    /// tree or anything fails.
-    fn packed(&mut self, place: (u32, u64)) -> Option<Bytes> {
+    /// delta back up, every tree built on the way kept; `touched` grows by each entry read.
+    /// `None` when the chain does not end in a tree or anything fails.
+    fn packed(&mut self, place: (u32, u64), touched: &mut u64) -> Option<Bytes> {
+        let packs = self.packs.packs();
+        let limit = super::super::OBJECT_LIMIT;
         let mut chain: Vec<((u32, u64), pack::data::Entry)> = Vec::new();
         let (mut p, mut offset) = place;
         let mut bytes = loop {
-            if let Some(hit) = self.hit((p, offset)) {
+            if let Some(hit) = self.cache.hit((p, offset)) {
                 break hit;
             }
-            let entry = self.packs.data(p).entry(offset).ok()?;
+            let entry = packs.data(p).entry(offset).ok()?;
+            *touched += entry.decompressed_size;
             match entry.header {
                 pack::data::entry::Header::Tree => {
-                    if entry.decompressed_size > super::super::OBJECT_LIMIT {
+                    if entry.decompressed_size > limit {
                         return None;
                     }
-                    let whole = Rc::new(inflated(self.packs, p, &entry, &mut self.inflate)?);
-                    self.keep((p, offset), &whole);
+                    let whole = Rc::new(inflated(packs, p, &entry, &mut self.inflate)?);
+                    self.cache.keep((p, offset), &whole);
                     break whole;
                 }
                 pack::data::entry::Header::OfsDelta { .. }
@@ -88,7 +96,7 @@ impl<'p> TreeReader<'p> {
                     if chain.len() > 4096 {
                         return None;
                     }
-                    let base = base_of(self.packs, p, &entry)?;
+                    let base = base_of(packs, p, &entry)?;
                     chain.push(((p, offset), entry));
                     (p, offset) = base;
                 }
@@ -96,9 +104,8 @@ impl<'p> TreeReader<'p> {
             }
         };
         for ((p, offset), entry) in chain.into_iter().rev() {
-            let limit = super::super::OBJECT_LIMIT;
             let delta = delta_of(
-                self.packs,
+                packs,
                 p,
                 &entry,
                 &mut self.inflate,
@@ -109,13 +116,15 @@ impl<'p> TreeReader<'p> {
                 Applied::Bytes(out, _) => Rc::new(out),
                 Applied::TooLarge => return None,
             };
-            self.keep((p, offset), &bytes);
+            self.cache.keep((p, offset), &bytes);
         }
         Some(bytes)
     }
+}
 
+impl Cache {
     fn hit(&mut self, key: (u32, u64)) -> Option<Bytes> {
-        let (bytes, used) = self.cache.get_mut(&key)?;
+        let (bytes, used) = self.trees.get_mut(&key)?;
         self.by_use.remove(used);
         self.clock += 1;
         *used = self.clock;
@@ -125,18 +134,18 @@ impl<'p> TreeReader<'p> {
 
     /// Keep a built tree, forgetting the least recently used ones past the budget.
     fn keep(&mut self, key: (u32, u64), bytes: &Bytes) {
-        if bytes.len() > CACHE_BYTES / 8 || self.cache.contains_key(&key) {
+        if bytes.len() > CACHE_BYTES / 8 || self.trees.contains_key(&key) {
             return;
         }
         self.clock += 1;
-        self.cache.insert(key, (bytes.clone(), self.clock));
+        self.trees.insert(key, (bytes.clone(), self.clock));
         self.by_use.insert(self.clock, key);
         self.held += bytes.len();
         while self.held > CACHE_BYTES {
             let Some((_, old)) = self.by_use.pop_first() else {
                 break;
             };
-            if let Some((b, _)) = self.cache.remove(&old) {
+            if let Some((b, _)) = self.trees.remove(&old) {
                 self.held -= b.len();
             }
         }

@@ -202,11 +202,19 @@ mod tests {
     #[test]
     fn a_record_comes_back_sorted_and_whole_and_is_stored_once() {
         let mut t = Trees::default();
-        assert!(t.insert(5, None, [&[7, 3, 3, 1 << 30], &[u32::MAX - 1, 0, 128]], [&[], &[]]));
+        assert!(t.insert(
+            5,
+            None,
+            [&[7, 3, 3, 1 << 30], &[u32::MAX - 1, 0, 128]],
+            [&[], &[]]
+        ));
         t.finish(5);
         assert!(t.insert(9, Some(5), [&[], &[42]], [&[3], &[0]]));
         t.finish(9);
-        assert!(!t.insert(5, None, [&[1], &[1]], [&[], &[]]), "a tree is stored once");
+        assert!(
+            !t.insert(5, None, [&[1], &[1]], [&[], &[]]),
+            "a tree is stored once"
+        );
         assert_eq!(t.len(), 2);
         let (base, v) = lists(&t, 5);
         assert_eq!(base, None);
@@ -224,7 +232,10 @@ mod tests {
         );
         assert_eq!(
             lists(&t, 9),
-            (Some(5), vec![(42, false, true), (3, true, false), (0, false, false)])
+            (
+                Some(5),
+                vec![(42, false, true), (3, true, false), (0, false, false)]
+            )
         );
         assert!(t.changes(6).is_none() && t.changes(1000).is_none());
         assert_eq!(t.finished(), &[5, 9]);

@@ -8,7 +8,6 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use rayon::prelude::*;
 
-use super::super::deltas::Packs;
 use super::super::join;
 use super::diff::{Bounds, diff, parse_entry};
 use super::read::{Bytes, TreeReader};
@@ -32,14 +31,13 @@ impl Graph {
         let chunk = n.div_ceil(runs).max(1);
         let sync = repo.clone().into_sync();
         let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
-        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
         let parts: Vec<Result<Walked>> = (0..n)
             .step_by(chunk)
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|start| {
                 let repo = sync.to_thread_local();
-                let mut reader = TreeReader::new(&packs);
+                let mut reader = TreeReader::new(&repo);
                 let mut lasts = Lasts::default();
                 let mut w = Walked::default();
                 for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
@@ -145,7 +143,7 @@ struct Last {
 
 /// Bytes of the last trees at each place a walk keeps; past this it starts over (every entry
 /// of the next tree at each place is read).
-const LAST_BYTES: usize = 64 << 20;
+const LAST_BYTES: usize = 8 << 20;
 
 impl Lasts {
     /// Remember `last` as the tree last walked at `place`.
@@ -178,7 +176,7 @@ impl Walked {
     fn walk(
         &mut self,
         repo: &gix::Repository,
-        reader: &mut TreeReader<'_>,
+        reader: &mut TreeReader,
         lasts: &mut Lasts,
         root: ObjectId,
         ci: usize,
@@ -256,7 +254,14 @@ impl Walked {
                 self.first_place[i as usize] = place;
                 stack.push(Step::Done(i));
             }
-            lasts.keep(place, Last { id: i, bytes, bounds: d.bounds });
+            lasts.keep(
+                place,
+                Last {
+                    id: i,
+                    bytes,
+                    bounds: d.bounds,
+                },
+            );
             // Popped in listing order.
             stack.extend(subtrees.into_iter().rev());
         }
