@@ -10,16 +10,20 @@
 /// Where each entry starts, then where the last one ends (an empty tree: `[0]`).
 pub(super) type Bounds = Vec<u32>;
 
-/// A tree against the previous one: its bounds, its entries the previous one lacks, and the
-/// previous one's entries it lacks (each as a byte range of its own tree). Entries the two
-/// share, byte for byte, are in neither list, one for one (a tree may list the same id twice,
-/// under two names).
+/// A tree against the previous one: its bounds, where each of its entries comes from (the
+/// previous one's entry of that number, or `NEW`), its entries the previous one lacks (as byte
+/// ranges) and the previous one's entries it lacks (by number). Entries the two share, byte for
+/// byte, are in neither list, one for one (a tree may list the same id twice, under two names).
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Diff {
     pub(super) bounds: Bounds,
+    pub(super) from: Vec<u32>,
     pub(super) added: Vec<(u32, u32)>,
-    pub(super) removed: Vec<(u32, u32)>,
+    pub(super) removed: Vec<u32>,
 }
+
+/// `Diff::from` of an entry the previous tree lacks.
+pub(super) const NEW: u32 = u32::MAX;
 
 /// Where the entry at `at` ends (`<mode> <name>\0<id>`), if it is whole.
 fn entry_end(data: &[u8], at: usize, hash_len: usize) -> Option<usize> {
@@ -88,6 +92,7 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         while at < data.len() {
             let end = entry_end(data, at, hash_len)?;
             d.bounds.push(at as u32);
+            d.from.push(NEW);
             d.added.push((at as u32, end as u32));
             at = end;
         }
@@ -98,21 +103,23 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
     let (mut a, mut b) = (0usize, 0usize);
     loop {
         // Entries wholly inside the bytes both share from here are the same entries.
-        let from = old_bounds[a] as usize;
-        let same = common_prefix(&old[from..], &data[b..]);
-        let to = old_bounds.partition_point(|&x| x as usize <= from + same) - 1;
-        let shift = b as i64 - from as i64;
+        let start = old_bounds[a] as usize;
+        let same = common_prefix(&old[start..], &data[b..]);
+        let to = old_bounds.partition_point(|&x| x as usize <= start + same) - 1;
+        let shift = b as i64 - start as i64;
         d.bounds.extend(
             old_bounds[a..to]
                 .iter()
                 .map(|&x| (i64::from(x) + shift) as u32),
         );
+        d.from.extend(a as u32..to as u32);
         b = (i64::from(old_bounds[to]) + shift) as usize;
         a = to;
         if a == last {
             while b < data.len() {
                 let end = entry_end(data, b, hash_len)?;
                 d.bounds.push(b as u32);
+                d.from.push(NEW);
                 d.added.push((b as u32, end as u32));
                 b = end;
             }
@@ -121,7 +128,7 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         }
         let gone = (old_bounds[a], old_bounds[a + 1]);
         if b >= data.len() {
-            d.removed.push(gone);
+            d.removed.push(a as u32);
             a += 1;
             continue;
         }
@@ -131,11 +138,12 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         let order = git_order(new_name, new_tree, old_name, old_tree);
         if order.is_le() {
             d.bounds.push(b as u32);
+            d.from.push(NEW);
             d.added.push((b as u32, end as u32));
             b = end;
         }
         if order.is_ge() {
-            d.removed.push(gone);
+            d.removed.push(a as u32);
             a += 1;
         }
     }
@@ -184,7 +192,9 @@ mod tests {
         let d = diff(Some((&old, &prev.bounds)), &new, H).unwrap();
         assert_eq!(d.bounds, full(&new).bounds);
         assert_eq!(side(&new, &d.added), vec![b[20].clone()]);
-        assert_eq!(side(&old, &d.removed), vec![a[20].clone()]);
+        assert_eq!(d.removed, vec![20]);
+        assert_eq!(d.from.iter().filter(|&&k| k == NEW).count(), 1);
+        assert_eq!(d.from[21], 21);
     }
 
     #[test]
@@ -229,7 +239,17 @@ mod tests {
             let d = diff(Some((&old, &prev.bounds)), &new, H).unwrap();
             prop_assert_eq!(&d.bounds, &full(&new).bounds);
             let mut have = a.clone();
-            for r in side(&old, &d.removed) {
+            let gone: Vec<(u32, u32)> = d.removed.iter().map(|&k| (prev.bounds[k as usize], prev.bounds[k as usize + 1])).collect();
+            // Each entry comes from the old entry it says, or is new.
+            prop_assert_eq!(d.from.len() + 1, d.bounds.len());
+            for (j, &k) in d.from.iter().enumerate() {
+                if k != NEW {
+                    let (s, e) = (prev.bounds[k as usize] as usize, prev.bounds[k as usize + 1] as usize);
+                    prop_assert_eq!(&old[s..e], &new[d.bounds[j] as usize..d.bounds[j + 1] as usize]);
+                }
+            }
+            prop_assert_eq!(d.from.iter().filter(|&&k| k == NEW).count(), d.added.len());
+            for r in side(&old, &gone) {
                 let k = have.iter().position(|e| *e == r).unwrap();
                 have.remove(k);
             }

@@ -9,7 +9,7 @@ use gix::bstr::ByteSlice;
 use rayon::prelude::*;
 
 use super::super::join;
-use super::diff::{Bounds, diff, parse_entry};
+use super::diff::{Bounds, NEW, diff, parse_entry};
 use super::read::{Bytes, TreeReader};
 use super::{Graph, IdMap, Trees};
 
@@ -134,12 +134,19 @@ struct Lasts {
     held: usize,
 }
 
-/// A tree walked at a place: its id, bytes and entry bounds.
+/// A tree walked at a place: its id, bytes, entry bounds and its entries' interned ids (a
+/// subtree's with `TREE` set, `OTHER` for a submodule or anything not a tree or blob).
 struct Last {
     id: u32,
     bytes: Bytes,
     bounds: Bounds,
+    ids: Vec<u32>,
 }
+
+/// In `Last::ids`: the entry is a tree (interned ids stay far below 2^31).
+const TREE: u32 = 1 << 31;
+/// In `Last::ids`: neither a tree nor a blob.
+const OTHER: u32 = u32::MAX;
 
 /// Bytes of the last trees at each place a walk keeps; past this it starts over (every entry
 /// of the next tree at each place is read).
@@ -148,7 +155,7 @@ const LAST_BYTES: usize = 8 << 20;
 impl Lasts {
     /// Remember `last` as the tree last walked at `place`.
     fn keep(&mut self, place: u64, last: Last) {
-        let size = |l: &Last| l.bytes.len() + 4 * l.bounds.len();
+        let size = |l: &Last| l.bytes.len() + 4 * (l.bounds.len() + l.ids.len());
         self.held += size(&last);
         if let Some(old) = self.at.insert(place, last) {
             self.held -= size(&old);
@@ -200,6 +207,9 @@ impl Walked {
             if !fresh && (self.first_place[i as usize] == place || !self.again.insert((i, place))) {
                 continue;
             }
+            if self.trees.objects.ids.len() >= TREE as usize {
+                return Err(anyhow!("more than 2^31 trees and blobs: too many to walk"));
+            }
             let bytes = reader.read(repo, tree)?;
             let last = lasts.at.get(&place);
             let d = diff(
@@ -210,6 +220,8 @@ impl Walked {
             .ok_or_else(|| anyhow!("tree {tree}: corrupt"))?;
             let corrupt = || anyhow!("tree {tree}: corrupt entry");
             let (mut tree_ids, mut blob_ids) = (Vec::new(), Vec::new());
+            // The entries' ids (`Last::ids`), those the new entries have in order.
+            let mut new_ids = Vec::with_capacity(d.added.len());
             let mut subtrees = Vec::new();
             for &(s, e) in &d.added {
                 let (mode, name, id) =
@@ -218,6 +230,7 @@ impl Walked {
                 if mode.is_tree() {
                     let t = self.trees.objects.intern(id);
                     tree_ids.push(t);
+                    new_ids.push(t | TREE);
                     let at = place_of(place, name);
                     // Walked already at this place, or skipped there: nothing new below.
                     let known = self.trees.walked(t) && self.first_place[t as usize] == at;
@@ -225,23 +238,32 @@ impl Walked {
                         subtrees.push(Step::Walk(id, join(&prefix, name), at));
                     }
                 } else if mode.is_blob() {
-                    blob_ids.push(self.trees.objects.intern(id));
+                    let b = self.trees.objects.intern(id);
+                    blob_ids.push(b);
+                    new_ids.push(b);
                     self.record(id, &prefix, name, ci);
+                } else {
+                    new_ids.push(OTHER);
                 }
             }
+            let mut new_ids = new_ids.into_iter();
+            let ids: Vec<u32> = d
+                .from
+                .iter()
+                .map(|&k| match k {
+                    NEW => new_ids.next(),
+                    k => last.and_then(|l| l.ids.get(k as usize).copied()),
+                })
+                .map(|id| id.unwrap_or(OTHER))
+                .collect();
             if fresh {
                 let (mut gone_trees, mut gone_blobs) = (Vec::new(), Vec::new());
                 if let Some(last) = last {
-                    for &(s, e) in &d.removed {
-                        let Some((mode, _, id)) =
-                            parse_entry(&last.bytes[s as usize..e as usize], hash_len)
-                        else {
-                            continue;
-                        };
-                        if mode.is_tree() {
-                            gone_trees.push(self.trees.objects.intern(id.to_owned()));
-                        } else if mode.is_blob() {
-                            gone_blobs.push(self.trees.objects.intern(id.to_owned()));
+                    for &k in &d.removed {
+                        match last.ids.get(k as usize).copied().unwrap_or(OTHER) {
+                            OTHER => {}
+                            t if t & TREE != 0 => gone_trees.push(t & !TREE),
+                            b => gone_blobs.push(b),
                         }
                     }
                 }
@@ -260,6 +282,7 @@ impl Walked {
                     id: i,
                     bytes,
                     bounds: d.bounds,
+                    ids,
                 },
             );
             // Popped in listing order.
