@@ -22,6 +22,27 @@ pub(super) struct Diff {
     pub(super) removed: Vec<u32>,
 }
 
+impl Diff {
+    /// The entry `start..end` of the new tree is new.
+    fn add(&mut self, start: usize, end: usize) {
+        self.bounds.push(start as u32);
+        self.from.push(NEW);
+        self.added.push((start as u32, end as u32));
+    }
+
+    /// Every entry of `data` from `at` on is new; then the end bound. `None` if one is
+    /// malformed.
+    fn rest_added(&mut self, data: &[u8], mut at: usize, hash_len: usize) -> Option<()> {
+        while at < data.len() {
+            let end = entry_end(data, at, hash_len)?;
+            self.add(at, end);
+            at = end;
+        }
+        self.bounds.push(at as u32);
+        Some(())
+    }
+}
+
 /// `Diff::from` of an entry the previous tree lacks.
 pub(super) const NEW: u32 = u32::MAX;
 
@@ -88,15 +109,7 @@ fn name_of(e: &[u8]) -> (&[u8], bool) {
 pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) -> Option<Diff> {
     let mut d = Diff::default();
     let Some((old, old_bounds)) = prev.filter(|(_, b)| !b.is_empty()) else {
-        let mut at = 0;
-        while at < data.len() {
-            let end = entry_end(data, at, hash_len)?;
-            d.bounds.push(at as u32);
-            d.from.push(NEW);
-            d.added.push((at as u32, end as u32));
-            at = end;
-        }
-        d.bounds.push(at as u32);
+        d.rest_added(data, 0, hash_len)?;
         return Some(d);
     };
     let last = old_bounds.len() - 1;
@@ -116,14 +129,7 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         b = (i64::from(old_bounds[to]) + shift) as usize;
         a = to;
         if a == last {
-            while b < data.len() {
-                let end = entry_end(data, b, hash_len)?;
-                d.bounds.push(b as u32);
-                d.from.push(NEW);
-                d.added.push((b as u32, end as u32));
-                b = end;
-            }
-            d.bounds.push(b as u32);
+            d.rest_added(data, b, hash_len)?;
             return Some(d);
         }
         let gone = (old_bounds[a], old_bounds[a + 1]);
@@ -137,9 +143,7 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         let (new_name, new_tree) = name_of(&data[b..end]);
         let order = git_order(new_name, new_tree, old_name, old_tree);
         if order.is_le() {
-            d.bounds.push(b as u32);
-            d.from.push(NEW);
-            d.added.push((b as u32, end as u32));
+            d.add(b, end);
             b = end;
         }
         if order.is_ge() {
