@@ -19,6 +19,7 @@ use gix::odb::pack;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// The packs, mapped again after every `REMAP` bytes read through them. A mapped page stays in
 /// the process's resident memory until its mapping goes: read through one mapping, git/git's
@@ -42,11 +43,7 @@ impl Mapped {
     /// `packs` mapped again for one reader (the places of a plan made with them stay valid).
     pub(super) fn of(packs: &Packs) -> Mapped {
         Mapped {
-            packs: packs.again().unwrap_or_else(|| Packs {
-                packs: Vec::new(),
-                paths: Vec::new(),
-                hash: packs.hash,
-            }),
+            packs: packs.again().unwrap_or_else(|| Packs::none(packs.hash)),
             read: 0,
         }
     }
@@ -102,11 +99,7 @@ pub(super) struct Packs {
 impl Packs {
     pub(super) fn open(objects_dir: &Path, hash: gix::hash::Kind) -> Packs {
         let Ok(dir) = std::fs::read_dir(objects_dir.join("pack")) else {
-            return Packs {
-                packs: Vec::new(),
-                paths: Vec::new(),
-                hash,
-            };
+            return Packs::none(hash);
         };
         let mut paths: Vec<_> = dir
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -123,6 +116,14 @@ impl Packs {
         Packs {
             packs,
             paths: opened,
+            hash,
+        }
+    }
+
+    fn none(hash: gix::hash::Kind) -> Packs {
+        Packs {
+            packs: Vec::new(),
+            paths: Vec::new(),
             hash,
         }
     }
@@ -301,7 +302,7 @@ fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
 
 /// Where the base of a delta entry in pack `p` is (`None` for a whole object, or a base no pack
 /// holds).
-pub(super) fn base_of(packs: &Packs, p: u32, entry: &pack::data::Entry) -> Option<(u32, u64)> {
+fn base_of(packs: &Packs, p: u32, entry: &pack::data::Entry) -> Option<(u32, u64)> {
     match entry.header {
         pack::data::entry::Header::OfsDelta { base_distance } => entry
             .checked_base_pack_offset(base_distance)
@@ -334,7 +335,9 @@ pub(super) fn read_packed(
 ) -> Option<Packed> {
     let (p, offset) = blob.place?;
     let entry = packs.data(p).entry(offset).ok()?;
-    *touched += entry.decompressed_size;
+    if base.is_some() || entry.header == pack::data::entry::Header::Blob {
+        *touched += entry.decompressed_size;
+    }
     if entry.header == pack::data::entry::Header::Blob {
         if entry.decompressed_size > max {
             return Some(Packed::TooLarge);
@@ -353,41 +356,112 @@ pub(super) fn read_packed(
     if result > max {
         return Some(Packed::TooLarge);
     }
-    // Down the chain to a whole object, then every delta back up (no limit on the way but the
-    // one every object has: a small blob may be a delta of a big one).
-    let mut chain = vec![(p, entry.clone())];
-    let (mut p, mut entry) = (p, entry);
-    let mut bytes = loop {
-        if entry.header == pack::data::entry::Header::Blob {
-            if entry.decompressed_size > super::OBJECT_LIMIT {
-                return Some(Packed::TooLarge);
-            }
-            break inflated(packs, p, &entry, inflate)?;
-        }
-        let (bp, boffset) = base_of(packs, p, &entry)?;
-        (p, entry) = (bp, packs.data(bp).entry(boffset).ok()?);
-        *touched += entry.decompressed_size;
-        if entry.header.is_delta() {
-            // Git's chains stop at 4,095; a longer one is a cycle.
-            if chain.len() > 4096 {
-                return None;
-            }
-            chain.push((p, entry.clone()));
-        }
-    };
-    for (i, (p, entry)) in chain.iter().enumerate().rev() {
-        let limit = if i == 0 { max } else { super::OBJECT_LIMIT };
-        let delta = delta_of(packs, *p, entry, inflate, scratch, super::OBJECT_LIMIT)?;
-        bytes = match apply(&bytes, delta, limit)? {
-            Applied::Bytes(out, _) => out,
-            Applied::TooLarge => return Some(Packed::TooLarge),
-        };
+    match build(
+        packs,
+        (p, offset),
+        pack::data::entry::Header::Blob,
+        max,
+        Reading {
+            inflate,
+            scratch,
+            touched,
+        },
+        &mut (),
+    )? {
+        Built::Bytes(bytes) => Some(Packed::Bytes(
+            Rc::try_unwrap(bytes).unwrap_or_else(|shared| (*shared).clone()),
+            None,
+        )),
+        Built::TooLarge => Some(Packed::TooLarge),
     }
-    Some(Packed::Bytes(bytes, None))
+}
+
+/// An object's bytes, shared by a reader's cache and its user.
+pub(super) type Bytes = Rc<Vec<u8>>;
+
+/// Built objects a reader keeps by place in the packs, to build later deltas from.
+pub(super) trait Kept {
+    fn get(&mut self, place: (u32, u64)) -> Option<Bytes>;
+    fn keep(&mut self, place: (u32, u64), bytes: &Bytes);
+}
+
+/// Keeps nothing: a blob is read once, in an order that has its base at hand.
+impl Kept for () {
+    fn get(&mut self, _: (u32, u64)) -> Option<Bytes> {
+        None
+    }
+    fn keep(&mut self, _: (u32, u64), _: &Bytes) {}
+}
+
+/// A reader's buffers, and the bytes of pack entries it read (see `Mapped::count`).
+pub(super) struct Reading<'r> {
+    pub(super) inflate: &'r mut gix::zlib::Inflate,
+    pub(super) scratch: &'r mut Vec<u8>,
+    pub(super) touched: &'r mut u64,
+}
+
+/// What `build` built.
+pub(super) enum Built {
+    Bytes(Bytes),
+    /// The result, or an object on the way, is over its limit.
+    TooLarge,
+}
+
+/// The object at `place`: down its delta chain to an object `kept` has or a whole object of
+/// type `kind`, then every delta back up, each object built offered to `kept`. The result may
+/// have `max` bytes, an object on the way `OBJECT_LIMIT` (a small object may be a delta of a big
+/// one). `None` when the chain ends in another type or anything fails.
+pub(super) fn build(
+    packs: &Packs,
+    place: (u32, u64),
+    kind: pack::data::entry::Header,
+    max: u64,
+    r: Reading<'_>,
+    kept: &mut impl Kept,
+) -> Option<Built> {
+    let mut chain: Vec<((u32, u64), pack::data::Entry)> = Vec::new();
+    let (mut p, mut offset) = place;
+    let mut bytes = loop {
+        if let Some(hit) = kept.get((p, offset)) {
+            break hit;
+        }
+        let entry = packs.data(p).entry(offset).ok()?;
+        *r.touched += entry.decompressed_size;
+        if entry.header == kind {
+            let limit = if chain.is_empty() {
+                max
+            } else {
+                super::OBJECT_LIMIT
+            };
+            if entry.decompressed_size > limit {
+                return Some(Built::TooLarge);
+            }
+            let whole = Rc::new(inflated(packs, p, &entry, r.inflate)?);
+            kept.keep((p, offset), &whole);
+            break whole;
+        }
+        // Git's chains stop at 4,095; a longer one is a cycle.
+        if !entry.header.is_delta() || chain.len() > 4096 {
+            return None;
+        }
+        let base = base_of(packs, p, &entry)?;
+        chain.push(((p, offset), entry));
+        (p, offset) = base;
+    };
+    for (i, ((p, offset), entry)) in chain.into_iter().enumerate().rev() {
+        let limit = if i == 0 { max } else { super::OBJECT_LIMIT };
+        let delta = delta_of(packs, p, &entry, r.inflate, r.scratch, super::OBJECT_LIMIT)?;
+        bytes = match apply(&bytes, delta, limit)? {
+            Applied::Bytes(out, _) => Rc::new(out),
+            Applied::TooLarge => return Some(Built::TooLarge),
+        };
+        kept.keep((p, offset), &bytes);
+    }
+    Some(Built::Bytes(bytes))
 }
 
 /// A whole object's bytes.
-pub(super) fn inflated(
+fn inflated(
     packs: &Packs,
     p: u32,
     entry: &pack::data::Entry,
@@ -403,7 +477,7 @@ pub(super) fn inflated(
 
 /// A delta's instructions and inserted bytes, inflated into `scratch`. Deltas are small: one
 /// bigger than the result may be (`max`) plus a MiB is taken for corrupt.
-pub(super) fn delta_of<'s>(
+fn delta_of<'s>(
     packs: &Packs,
     p: u32,
     entry: &pack::data::Entry,
@@ -432,7 +506,7 @@ fn sizes(delta: &[u8]) -> Option<(u64, u64)> {
     ))
 }
 
-pub(super) enum Applied {
+enum Applied {
     Bytes(Vec<u8>, Vec<Same>),
     TooLarge,
 }
@@ -442,7 +516,7 @@ pub(super) enum Applied {
 /// offset bytes follow, the next 3 which size bytes; size 0 means 0x10000); a byte from 1 to
 /// 127 inserts that many following bytes. Returns the result and its copies (merged where one
 /// continues the last in both). `None` on any inconsistency.
-pub(super) fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
+fn apply(base: &[u8], delta: &[u8], max: u64) -> Option<Applied> {
     let mut at = 0;
     let base_size = crate::leb128::get(delta, &mut at)?;
     let result_size = crate::leb128::get(delta, &mut at)?;

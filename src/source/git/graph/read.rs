@@ -14,10 +14,7 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 use gix::odb::pack;
 
-use super::super::deltas::{Applied, Mapped, apply, base_of, delta_of, inflated};
-
-/// A tree's bytes, shared by the cache and the walk.
-pub(super) type Bytes = Rc<Vec<u8>>;
+use super::super::deltas::{Built, Bytes, Kept, Mapped, Reading, build};
 
 /// Bytes of built trees a reader keeps, per walking thread.
 const CACHE_BYTES: usize = 8 << 20;
@@ -49,15 +46,27 @@ impl TreeReader {
         }
     }
 
-    /// Tree `id`'s bytes: from the packs when it is a packed tree, otherwise (a loose object,
-    /// an alternate's pack, anything the packs do not explain) through gix, which names any
-    /// problem.
+    /// Tree `id`'s bytes: from the packs when it is a packed tree (down its delta chain to a
+    /// cached tree or a whole one, every tree built on the way kept), otherwise (a loose
+    /// object, an alternate's pack, anything the packs do not explain) through gix, which names
+    /// any problem.
     pub(super) fn read(&mut self, repo: &gix::Repository, id: ObjectId) -> Result<Bytes> {
         if let Some(place) = self.packs.packs().locate(&id) {
             let mut touched = 0;
-            let bytes = self.packed(place, &mut touched);
+            let built = build(
+                self.packs.packs(),
+                place,
+                pack::data::entry::Header::Tree,
+                super::super::OBJECT_LIMIT,
+                Reading {
+                    inflate: &mut self.inflate,
+                    scratch: &mut self.scratch,
+                    touched: &mut touched,
+                },
+                &mut self.cache,
+            );
             self.packs.count(touched);
-            if let Some(bytes) = bytes {
+            if let Some(Built::Bytes(bytes)) = built {
                 return Ok(bytes);
             }
         }
@@ -66,64 +75,10 @@ impl TreeReader {
             .with_context(|| format!("tree {id}: missing or corrupt"))?;
         Ok(Rc::new(obj.detach().data))
     }
-
-    /// The tree at `place`: down its delta chain to a cached tree or a whole one, then each
-    /// delta back up, every tree built on the way kept; `touched` grows by each entry read.
-    /// `None` when the chain does not end in a tree or anything fails.
-    fn packed(&mut self, place: (u32, u64), touched: &mut u64) -> Option<Bytes> {
-        let packs = self.packs.packs();
-        let limit = super::super::OBJECT_LIMIT;
-        let mut chain: Vec<((u32, u64), pack::data::Entry)> = Vec::new();
-        let (mut p, mut offset) = place;
-        let mut bytes = loop {
-            if let Some(hit) = self.cache.hit((p, offset)) {
-                break hit;
-            }
-            let entry = packs.data(p).entry(offset).ok()?;
-            *touched += entry.decompressed_size;
-            match entry.header {
-                pack::data::entry::Header::Tree => {
-                    if entry.decompressed_size > limit {
-                        return None;
-                    }
-                    let whole = Rc::new(inflated(packs, p, &entry, &mut self.inflate)?);
-                    self.cache.keep((p, offset), &whole);
-                    break whole;
-                }
-                pack::data::entry::Header::OfsDelta { .. }
-                | pack::data::entry::Header::RefDelta { .. } => {
-                    // Git's chains stop at 4,095; a longer one is a cycle.
-                    if chain.len() > 4096 {
-                        return None;
-                    }
-                    let base = base_of(packs, p, &entry)?;
-                    chain.push(((p, offset), entry));
-                    (p, offset) = base;
-                }
-                _ => return None,
-            }
-        };
-        for ((p, offset), entry) in chain.into_iter().rev() {
-            let delta = delta_of(
-                packs,
-                p,
-                &entry,
-                &mut self.inflate,
-                &mut self.scratch,
-                limit,
-            )?;
-            bytes = match apply(&bytes, delta, limit)? {
-                Applied::Bytes(out, _) => Rc::new(out),
-                Applied::TooLarge => return None,
-            };
-            self.cache.keep((p, offset), &bytes);
-        }
-        Some(bytes)
-    }
 }
 
-impl Cache {
-    fn hit(&mut self, key: (u32, u64)) -> Option<Bytes> {
+impl Kept for Cache {
+    fn get(&mut self, key: (u32, u64)) -> Option<Bytes> {
         let (bytes, used) = self.trees.get_mut(&key)?;
         self.by_use.remove(used);
         self.clock += 1;

@@ -8,9 +8,10 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use rayon::prelude::*;
 
+use super::super::deltas::Bytes;
 use super::super::join;
 use super::diff::{Bounds, NEW, diff, parse_entry};
-use super::read::{Bytes, TreeReader};
+use super::read::TreeReader;
 use super::{Graph, IdMap, Trees};
 
 impl Graph {
