@@ -24,7 +24,8 @@ fn sniff(data: &[u8]) -> Option<(Form, usize)> {
         _ => {}
     }
     let head = &data[..data.len().min(4096) & !3];
-    if head.len() < 16 {
+    // Text without a NUL in its head is neither form (the usual case: every blob is asked).
+    if head.len() < 16 || memchr::memchr(0, head).is_none() {
         return None;
     }
     // NUL bytes at each offset modulo 4.

@@ -6,7 +6,9 @@
 //! keywords only: those containing no other keyword. Every keyword contains an anchor; at each
 //! anchor hit the keywords built on it are compared in place. Anchors never contain one
 //! another, so at most one starts at any position and resuming one byte after each hit finds
-//! them all. Without SIMD (or for odd keyword sets) the DFA does the work.
+//! them all. Anchors sharing a prefix are searched as the prefix (`anchors`), fewer groups
+//! and so fewer passes; a two-byte anchor is searched on its own. Without SIMD (or for odd
+//! keyword sets) the DFA does the work.
 
 use aho_corasick::packed::{Config, MatchKind as PackedKind, Searcher};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind, Span};
@@ -34,6 +36,10 @@ pub struct Packed {
     groups: Vec<Searcher>,
     /// Per group, per pattern: the keywords anchored on it, with the anchor's offset in each.
     built_on: Vec<Vec<Vec<(u32, usize)>>>,
+    /// Anchors shorter than `MIN_PACKED`, each found on its own (`memmem`), with the keywords
+    /// anchored on it: in a Teddy group, one two-byte pattern made every position of common
+    /// text a candidate for the whole group.
+    short: Vec<(memchr::memmem::Finder<'static>, Vec<(u32, usize)>)>,
 }
 
 impl KeywordSearch {
@@ -70,6 +76,63 @@ pub fn automaton(keywords: &[String]) -> anyhow::Result<AhoCorasick> {
         .build(keywords)?)
 }
 
+/// The shortest anchor searched in a Teddy group.
+const MIN_PACKED: usize = 3;
+/// How many anchors sharing a prefix of at least `MIN_PACKED` bytes are searched as that
+/// prefix instead (`-us1` … `-us9` as `-us`, the ten `xox?-` as `xox`): a group fewer per
+/// pass over the text, for a few more comparisons where the prefix occurs.
+const MERGE: usize = 3;
+
+/// The anchors to search for: the keywords that contain no other keyword, then anchors that
+/// share a prefix (`MERGE` or more, shortest prefix first) replaced by it, where the prefix
+/// neither contains nor lies inside another anchor. Anchors never contain one another, so at
+/// most one starts at any position and every keyword contains one.
+fn anchors(lower: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let contains = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
+    let mut anchors: Vec<Vec<u8>> = lower
+        .iter()
+        .enumerate()
+        .filter(|&(i, k)| {
+            !lower
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != i && contains(k, o))
+        })
+        .map(|(_, k)| k.clone())
+        .collect();
+    let longest = anchors.iter().map(Vec::len).max().unwrap_or(0);
+    for len in MIN_PACKED..longest {
+        let mut by_prefix: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = Default::default();
+        for (i, a) in anchors.iter().enumerate() {
+            if a.len() > len {
+                by_prefix.entry(a[..len].to_vec()).or_default().push(i);
+            }
+        }
+        let mut merged = vec![false; anchors.len()];
+        let mut prefixes = Vec::new();
+        for (prefix, members) in by_prefix {
+            let apart = anchors.iter().enumerate().all(|(j, a)| {
+                members.contains(&j) || !(contains(a, &prefix) || contains(&prefix, a))
+            });
+            if members.len() >= MERGE && apart {
+                members.iter().for_each(|&i| merged[i] = true);
+                prefixes.push(prefix);
+            }
+        }
+        let mut kept: Vec<Vec<u8>> = anchors
+            .into_iter()
+            .zip(merged)
+            .filter_map(|(a, m)| (!m).then_some(a))
+            .collect();
+        kept.extend(prefixes);
+        anchors = kept;
+    }
+    // Shortest first, so each group's minimum length (Teddy's fingerprint) is as long as the
+    // group allows.
+    anchors.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    anchors
+}
+
 impl Packed {
     fn new(keywords: &[String]) -> Option<Packed> {
         let lower: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_vec()).collect();
@@ -80,38 +143,40 @@ impl Packed {
         {
             return None;
         }
-        let contains = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
-        let mut anchors: Vec<usize> = (0..lower.len())
-            .filter(|&i| !(0..lower.len()).any(|j| j != i && contains(&lower[i], &lower[j])))
+        let anchors = anchors(&lower);
+        let mut anchored = vec![false; lower.len()];
+        let mut built_on_anchor = |anchor: &[u8]| {
+            let mut list = Vec::new();
+            for (k, kw) in lower.iter().enumerate() {
+                if anchored[k] {
+                    continue;
+                }
+                if let Some(off) = memchr::memmem::find(kw, anchor) {
+                    list.push((k as u32, off));
+                    anchored[k] = true;
+                }
+            }
+            list
+        };
+        let (short, packed): (Vec<&Vec<u8>>, Vec<&Vec<u8>>) =
+            anchors.iter().partition(|a| a.len() < MIN_PACKED);
+        let short = short
+            .into_iter()
+            .map(|a| {
+                let finder = memchr::memmem::Finder::new(a).into_owned();
+                (finder, built_on_anchor(a))
+            })
             .collect();
-        // Shortest first, so each group's minimum length (Teddy's fingerprint) is as long as
-        // the group allows.
-        anchors.sort_by_key(|&i| (lower[i].len(), i));
         let mut groups = Vec::new();
         let mut built_on = Vec::new();
-        let mut anchored = vec![false; lower.len()];
-        for group in anchors.chunks(GROUP) {
+        for group in packed.chunks(GROUP) {
             let searcher = Config::new()
                 .match_kind(PackedKind::LeftmostFirst)
                 .builder()
-                .extend(group.iter().map(|&i| &lower[i]))
+                .extend(group)
                 .build()?;
-            let mut on = Vec::new();
-            for &a in group {
-                let mut list = Vec::new();
-                for (k, kw) in lower.iter().enumerate() {
-                    if anchored[k] {
-                        continue;
-                    }
-                    if let Some(off) = memchr::memmem::find(kw, &lower[a]) {
-                        list.push((k as u32, off));
-                        anchored[k] = true;
-                    }
-                }
-                on.push(list);
-            }
             groups.push(searcher);
-            built_on.push(on);
+            built_on.push(group.iter().map(|a| built_on_anchor(a)).collect());
         }
         if anchored.iter().any(|a| !a) {
             return None;
@@ -120,6 +185,7 @@ impl Packed {
             keywords: lower,
             groups,
             built_on,
+            short,
         })
     }
 
@@ -135,22 +201,37 @@ impl Packed {
                         break;
                     };
                     at = m.start() + 1;
-                    for &(k, off) in &self.built_on[g][m.pattern().as_usize()] {
-                        let Some(start) = m.start().checked_sub(off) else {
-                            continue;
-                        };
-                        let kw = &self.keywords[k as usize];
-                        if low.get(start..start + kw.len()) == Some(kw.as_slice()) {
-                            out.push(Occurrence {
-                                start,
-                                end: start + kw.len(),
-                                keyword: k,
-                            });
-                        }
-                    }
+                    self.confirm(
+                        low,
+                        m.start(),
+                        &self.built_on[g][m.pattern().as_usize()],
+                        out,
+                    );
+                }
+            }
+            for (finder, on) in &self.short {
+                for start in finder.find_iter(low.as_slice()) {
+                    self.confirm(low, start, on, out);
                 }
             }
         });
+    }
+
+    /// The keywords built on the anchor found at `at` that are there in full.
+    fn confirm(&self, low: &[u8], at: usize, on: &[(u32, usize)], out: &mut Vec<Occurrence>) {
+        for &(k, off) in on {
+            let Some(start) = at.checked_sub(off) else {
+                continue;
+            };
+            let kw = &self.keywords[k as usize];
+            if low.get(start..start + kw.len()) == Some(kw.as_slice()) {
+                out.push(Occurrence {
+                    start,
+                    end: start + kw.len(),
+                    keyword: k,
+                });
+            }
+        }
     }
 }
 
@@ -206,6 +287,32 @@ mod tests {
             panic!("no packed searcher on this machine");
         };
         assert!(p.groups.len() <= kws.len().div_ceil(GROUP));
+    }
+
+    #[test]
+    fn anchors_share_prefixes_and_never_contain_one_another() {
+        let kws: Vec<Vec<u8>> = keywords().iter().map(|k| k.as_bytes().to_vec()).collect();
+        let a = anchors(&kws);
+        let has = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
+        for (i, x) in a.iter().enumerate() {
+            for (j, y) in a.iter().enumerate() {
+                assert!(i == j || !has(x, y), "{x:?} contains {y:?}");
+            }
+        }
+        for k in &kws {
+            assert!(a.iter().any(|x| has(k, x)), "{k:?} holds no anchor");
+        }
+        // Nine `-us1` … `-us9` and ten `xox?-` are one anchor each.
+        assert!(a.contains(&b"-us".to_vec()) && a.contains(&b"xox".to_vec()));
+        assert!(a.len() < kws.len() * 2 / 3, "{}", a.len());
+        let mixed = [
+            b"ab-1".to_vec(),
+            b"ab-2".to_vec(),
+            b"ab-3".to_vec(),
+            b"xab-".to_vec(),
+        ];
+        // `ab-` lies inside `xab-`: not merged.
+        assert_eq!(anchors(&mixed).len(), 4);
     }
 
     proptest! {
