@@ -265,6 +265,13 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
             // with its base is the delta's copies (here the shared stretches cut into pieces,
             // every third piece left out as if inserted), whatever the base's path.
             let change = match prev {
+                // A delta as git makes them: copies from wherever the bytes are, short and
+                // out of order included.
+                Some(prev) if i % 4 == 3 => Some(crate::change::Change::from_copies(
+                    &greedy_copies(prev, rev),
+                    prev.len(),
+                    rev.len(),
+                )),
                 Some(prev) if i % 2 == 1 => {
                     let between = crate::change::Change::between(prev, rev);
                     let piece = 16 + (i * 37) % 300;
@@ -321,6 +328,33 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// The copies of a delta building `new` from `old` by taking, at each place, the first
+/// place in `old` holding the next 16 bytes and extending the copy as far as it goes.
+fn greedy_copies(old: &[u8], new: &[u8]) -> Vec<crate::change::Same> {
+    const LOOK: usize = 16;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + LOOK <= new.len() {
+        let Some(p) = memchr::memmem::find(old, &new[i..i + LOOK]) else {
+            i += 1;
+            continue;
+        };
+        let len = LOOK
+            + new[i + LOOK..]
+                .iter()
+                .zip(&old[p + LOOK..])
+                .take_while(|(a, b)| a == b)
+                .count();
+        out.push(crate::change::Same {
+            new: i,
+            old: p,
+            len,
+        });
+        i += len;
+    }
+    out
 }
 
 /// `rules::line_bound` claims that every match of such a rule lies on one line and holds one

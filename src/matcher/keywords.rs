@@ -40,6 +40,8 @@ pub struct Packed {
     /// anchored on it: in a Teddy group, one two-byte pattern made every position of common
     /// text a candidate for the whole group.
     short: Vec<(memchr::memmem::Finder<'static>, Vec<(u32, usize)>)>,
+    /// No keyword holds a NUL byte, so pieces of text joined by one are searched as one.
+    joinable: bool,
 }
 
 impl KeywordSearch {
@@ -61,6 +63,24 @@ impl KeywordSearch {
                     end: m.end(),
                     keyword: m.pattern().as_u32(),
                 }))
+            }
+        }
+    }
+}
+
+impl KeywordSearch {
+    /// `find_all` over each of `ranges` of `data` (in order, disjoint), positions in `data`.
+    pub fn find_all_in(&self, data: &[u8], ranges: &[(usize, usize)], out: &mut Vec<Occurrence>) {
+        match self {
+            KeywordSearch::Packed(p) if p.joinable => p.find_all_joined(data, ranges, out),
+            _ => {
+                for &(lo, hi) in ranges {
+                    let from = out.len();
+                    self.find_all(&data[lo..hi], out);
+                    for o in &mut out[from..] {
+                        (o.start, o.end) = (o.start + lo, o.end + lo);
+                    }
+                }
             }
         }
     }
@@ -181,7 +201,9 @@ impl Packed {
         if anchored.iter().any(|a| !a) {
             return None;
         }
+        let joinable = lower.iter().all(|k| !k.contains(&0));
         Some(Packed {
+            joinable,
             keywords: lower,
             groups,
             built_on,
@@ -193,11 +215,39 @@ impl Packed {
         LOWER.with_borrow_mut(|low| {
             low.clear();
             low.extend(data.iter().map(u8::to_ascii_lowercase));
+            self.find_lowered(low, out);
+        });
+    }
+
+    /// `find_all` over pieces of `data`, lowercased into one text with a NUL between pieces
+    /// (no keyword holds one, so none is found across), each occurrence moved back to its
+    /// piece: one pass per group instead of one per piece.
+    fn find_all_joined(&self, data: &[u8], ranges: &[(usize, usize)], out: &mut Vec<Occurrence>) {
+        JOINED.with_borrow_mut(|(low, starts)| {
+            low.clear();
+            starts.clear();
+            for &(lo, hi) in ranges {
+                starts.push((low.len(), lo));
+                low.extend(data[lo..hi].iter().map(u8::to_ascii_lowercase));
+                low.push(0);
+            }
+            let from = out.len();
+            self.find_lowered(low, out);
+            for o in &mut out[from..] {
+                let piece = starts.partition_point(|&(at, _)| at <= o.start) - 1;
+                let (at, lo) = starts[piece];
+                (o.start, o.end) = (o.start - at + lo, o.end - at + lo);
+            }
+        });
+    }
+
+    /// Every occurrence in `low`, which is lowercase.
+    fn find_lowered(&self, low: &[u8], out: &mut Vec<Occurrence>) {
+        {
             for (g, searcher) in self.groups.iter().enumerate() {
                 let mut at = 0;
                 while at < low.len() {
-                    let Some(m) = searcher.find_in(low.as_slice(), Span::from(at..low.len()))
-                    else {
+                    let Some(m) = searcher.find_in(low, Span::from(at..low.len())) else {
                         break;
                     };
                     at = m.start() + 1;
@@ -210,11 +260,11 @@ impl Packed {
                 }
             }
             for (finder, on) in &self.short {
-                for start in finder.find_iter(low.as_slice()) {
+                for start in finder.find_iter(low) {
                     self.confirm(low, start, on, out);
                 }
             }
-        });
+        }
     }
 
     /// The keywords built on the anchor found at `at` that are there in full.
@@ -238,6 +288,9 @@ impl Packed {
 thread_local! {
     /// The lowercased text, reused from file to file.
     static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The lowercased pieces joined by NUL, and where each starts (in it, in the data).
+    static JOINED: std::cell::RefCell<(Vec<u8>, Vec<(usize, usize)>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 #[cfg(test)]

@@ -205,6 +205,28 @@ impl<'r> Matcher<'r> {
         hits
     }
 
+    /// Every keyword occurrence overlapping one of `gaps` (in order, disjoint), and maybe
+    /// others: the bytes around each gap, as far as the longest keyword reaches, are searched
+    /// in one go (a delta's gaps are many and short).
+    fn search_gaps(
+        &self,
+        data: &[u8],
+        gaps: impl Iterator<Item = (usize, usize)>,
+        out: &mut Vec<Hit>,
+    ) {
+        let reach = self.longest_keyword.saturating_sub(1);
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for (from, to) in gaps {
+            let lo = from.saturating_sub(reach);
+            let hi = (to + reach).min(data.len());
+            match ranges.last_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => ranges.push((lo, hi)),
+            }
+        }
+        self.search.find_all_in(data, &ranges, out);
+    }
+
     /// Per rule, the merged byte windows around its keyword hits (sorted by start): from
     /// `WINDOW_BEFORE` bytes before a hit to the rule's `window` after it, and for a
     /// line-bound rule (`rules::line_bound`) no further than the hit's line.

@@ -145,7 +145,7 @@ impl Matcher<'_> {
     /// hit across two touching stretches is found too).
     fn search_changed(&self, data: &[u8], c: &Change, prev_hits: &[Hit]) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::with_capacity(prev_hits.len());
-        for s in &c.same {
+        for s in c.hit_stretches() {
             let old_end = s.old + s.len;
             let first = prev_hits.partition_point(|h| h.start < s.old);
             hits.extend(
@@ -160,12 +160,9 @@ impl Matcher<'_> {
                     }),
             );
         }
-        for (from, to) in c.gaps() {
-            hits.extend(self.search(data, from, to));
-        }
+        self.search_gaps(data, c.hit_gaps(), &mut hits);
         hits.sort_unstable();
-        // A hit overlapping two gaps would be found twice; stretches between gaps are longer
-        // than any keyword, but the list stays a set whatever they are.
+        // A hit found in the bytes searched around a gap may also lie in a stretch.
         hits.dedup();
         hits
     }
