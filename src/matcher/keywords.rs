@@ -285,11 +285,15 @@ impl Packed {
     }
 }
 
+/// Pieces of text lowercased and joined, and where each starts (in the joined text, in the
+/// data).
+type Joined = (Vec<u8>, Vec<(usize, usize)>);
+
 thread_local! {
     /// The lowercased text, reused from file to file.
     static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The lowercased pieces joined by NUL, and where each starts (in it, in the data).
-    static JOINED: std::cell::RefCell<(Vec<u8>, Vec<(usize, usize)>)> =
+    static JOINED: std::cell::RefCell<Joined> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
