@@ -81,8 +81,20 @@ pub fn check_file(
     data: Option<&[u8]>,
     provenance: &Provenance,
 ) -> Vec<Finding> {
+    let matching = rules.rules.iter().filter(|r| r.file_matches(&facts.rel));
+    check_file_rules(matching, facts, display, data, provenance)
+}
+
+/// `check_file` with the file rules whose globs cover the path (`facts.rel`) already known.
+pub fn check_file_rules<'r>(
+    matching: impl Iterator<Item = &'r Rule>,
+    facts: &FileMeta,
+    display: &str,
+    data: Option<&[u8]>,
+    provenance: &Provenance,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    for rule in rules.rules.iter().filter(|r| r.file_matches(&facts.rel)) {
+    for rule in matching {
         let Some(check) = rule.file_check() else {
             continue;
         };

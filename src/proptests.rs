@@ -193,6 +193,8 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
             data.push(b'\n');
         }
         let mut memo = LastScan::default();
+        let mut paths = crate::rules::PathRules::default();
+        let mut paths = crate::rules::PathRules::default();
         let mut revisions = vec![data.clone()];
         // A revision is kept after some edits only, so revisions differ in several places
         // (shared stretches between the common prefix and suffix).
@@ -314,7 +316,7 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
                 i
             );
             let fresh = m.scan(path, rev);
-            let reused = m.scan_reusing(path, rev, change.as_ref(), &mut memo);
+            let reused = m.scan_reusing(path, rev, change.as_ref(), &mut memo, &mut paths);
             memo.remember(rev.clone(), decoded, None);
             prop_assert_eq!(
                 format!("{fresh:?}"),
@@ -436,7 +438,8 @@ fn a_keyword_joined_by_a_deletion_is_found() {
     let old = format!("{head}-deleted-{tail}");
     let new = format!("{head}{tail}");
     let mut memo = LastScan::default();
-    let _ = m.scan_reusing("src/app.py", old.as_bytes(), None, &mut memo);
+    let mut paths = crate::rules::PathRules::default();
+    let _ = m.scan_reusing("src/app.py", old.as_bytes(), None, &mut memo, &mut paths);
     memo.remember(old.clone().into_bytes(), Default::default(), None);
     let change = memo
         .change("src/app.py", new.as_bytes())
@@ -451,6 +454,12 @@ fn a_keyword_joined_by_a_deletion_is_found() {
     );
     let fresh = m.scan("src/app.py", new.as_bytes());
     assert!(!fresh.is_empty(), "the key is found in a fresh scan");
-    let reused = m.scan_reusing("src/app.py", new.as_bytes(), Some(&change), &mut memo);
+    let reused = m.scan_reusing(
+        "src/app.py",
+        new.as_bytes(),
+        Some(&change),
+        &mut memo,
+        &mut paths,
+    );
     assert_eq!(format!("{fresh:?}"), format!("{reused:?}"));
 }

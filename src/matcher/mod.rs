@@ -142,7 +142,7 @@ impl<'r> Matcher<'r> {
     /// Every match in `data`, suppressed ones included, sorted by position.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Match> {
         let hits = self.search(data, 0, data.len());
-        self.scan_hits(&|rule| rule.paths.admits(path), data, &hits, None)
+        self.scan_hits(&mut |_, rule| rule.paths.admits(path), data, &hits, None)
             .0
     }
 
@@ -151,14 +151,15 @@ impl<'r> Matcher<'r> {
     /// is assigned to means nothing among machine code.
     pub fn scan_binary(&self, path: &str, printable: &[u8]) -> Vec<Match> {
         let hits = self.search(printable, 0, printable.len());
-        let admits =
-            |rule: &Rule| rule.kind == crate::rules::RuleKind::Provider && rule.paths.admits(path);
-        self.scan_hits(&admits, printable, &hits, None).0
+        let mut admits = |_, rule: &Rule| {
+            rule.kind == crate::rules::RuleKind::Provider && rule.paths.admits(path)
+        };
+        self.scan_hits(&mut admits, printable, &hits, None).0
     }
 
     fn scan_hits(
         &self,
-        admits: &dyn Fn(&Rule) -> bool,
+        admits: &mut dyn FnMut(usize, &Rule) -> bool,
         data: &[u8],
         hits: &[Hit],
         reuse: Option<&Reuse>,
@@ -234,7 +235,7 @@ impl<'r> Matcher<'r> {
         &self,
         data: &[u8],
         hits: &[Hit],
-        admits: impl Fn(&Rule) -> bool,
+        mut admits: impl FnMut(usize, &Rule) -> bool,
     ) -> Vec<Vec<(usize, usize)>> {
         let n = self.rules.rules.len();
         let len = data.len();
@@ -245,7 +246,7 @@ impl<'r> Matcher<'r> {
             for &r in &self.keyword_rules[hit.keyword as usize] {
                 let rule = &self.rules.rules[r];
                 let Some(line_bound) = *admitted[r].get_or_insert_with(|| {
-                    admits(rule).then(|| rule.compiled().is_some_and(|c| c.line_bound))
+                    admits(r, rule).then(|| rule.compiled().is_some_and(|c| c.line_bound))
                 }) else {
                     continue;
                 };
@@ -482,7 +483,7 @@ pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> 
         return Vec::new();
     };
     let hits = matcher.search(text, 0, text.len());
-    let windows = matcher.windows(text, &hits, |r| std::ptr::eq(r, rule));
+    let windows = matcher.windows(text, &hits, |_, r| std::ptr::eq(r, rule));
     let mut out = Vec::new();
     if let Some(spans) = windows.get(idx) {
         for &(ws, we) in spans {

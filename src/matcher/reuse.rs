@@ -34,20 +34,25 @@ impl Reuse<'_> {
 
 /// The last file one thread scanned, its keyword hits and rule windows, so the next revision
 /// of that file (history lists revisions of a path one after another) only searches what
-/// changed. Cloning shares the bytes.
+/// changed. Cloning shares what was scanned.
 #[derive(Debug, Default, Clone)]
 pub struct LastScan {
     /// The source's key for the item whose bytes these are (git history: the blob).
     key: Option<u32>,
+    scanned: std::sync::Arc<Scanned>,
+    fresh: Option<Fresh>,
+}
+
+#[derive(Debug, Default)]
+struct Scanned {
     path: String,
-    bytes: std::sync::Arc<Vec<u8>>,
+    bytes: Vec<u8>,
     /// What the decoders remembered of `bytes` (base64 runs).
     decoded: crate::decode::CodecMemory,
     hits: Vec<Hit>,
     /// Sorted by rule, then start.
     windows: Vec<Window>,
     raw: Vec<Match>,
-    fresh: Option<Fresh>,
 }
 
 /// What `scan_reusing` computed, kept once `remember` is given the bytes.
@@ -67,7 +72,8 @@ impl LastScan {
     /// source that knows exactly what two blobs share, such as a delta and its base, may
     /// give that change for blobs at different paths.)
     pub fn change(&self, path: &str, data: &[u8]) -> Option<Change> {
-        (self.path == path && !self.bytes.is_empty()).then(|| Change::between(&self.bytes, data))
+        let last = &self.scanned;
+        (last.path == path && !last.bytes.is_empty()).then(|| Change::between(&last.bytes, data))
     }
 
     /// The source's key of the remembered item.
@@ -77,12 +83,12 @@ impl LastScan {
 
     /// The remembered revision's bytes.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.scanned.bytes
     }
 
     /// What the decoders remembered of the previous revision.
     pub fn decoded(&self) -> &crate::decode::CodecMemory {
-        &self.decoded
+        &self.scanned.decoded
     }
 
     /// Keep `bytes`, the data `scan_reusing` was just given, and what the decoders remembered
@@ -95,12 +101,14 @@ impl LastScan {
     ) {
         if let Some(f) = self.fresh.take() {
             self.key = key;
-            self.path = f.path;
-            self.hits = f.hits;
-            self.windows = f.windows;
-            self.raw = f.raw;
-            self.bytes = std::sync::Arc::new(bytes);
-            self.decoded = decoded;
+            self.scanned = std::sync::Arc::new(Scanned {
+                path: f.path,
+                bytes,
+                decoded,
+                hits: f.hits,
+                windows: f.windows,
+                raw: f.raw,
+            });
         }
     }
 }
@@ -118,18 +126,24 @@ impl Matcher<'_> {
         data: &[u8],
         change: Option<&Change>,
         memo: &mut LastScan,
+        paths: &mut crate::rules::PathRules,
     ) -> Vec<Match> {
         let hits = match change {
-            Some(change) => self.search_changed(data, change, &memo.hits),
+            Some(change) => self.search_changed(data, change, &memo.scanned.hits),
             None => self.search(data, 0, data.len()),
         };
         let reuse = change.map(|change| Reuse {
             change,
-            windows: &memo.windows,
-            raw: &memo.raw,
+            windows: &memo.scanned.windows,
+            raw: &memo.scanned.raw,
         });
-        let (matches, windows, raw) =
-            self.scan_hits(&|rule| rule.paths.admits(path), data, &hits, reuse.as_ref());
+        let paths = paths.at(path);
+        let (matches, windows, raw) = self.scan_hits(
+            &mut |i, rule| paths.admits(i, rule),
+            data,
+            &hits,
+            reuse.as_ref(),
+        );
         memo.fresh = Some(Fresh {
             path: path.to_string(),
             hits,

@@ -238,6 +238,8 @@ pub(crate) struct ThreadMemory {
     last: LastScan,
     /// Blobs that two or more deltas are built from (`Revision::shared`), oldest first.
     kept: std::collections::VecDeque<LastScan>,
+    /// What the rules say of the path last scanned.
+    paths: crate::rules::PathRules,
 }
 
 /// At most this many bytes of kept blobs per thread (the oldest goes first).
@@ -320,8 +322,8 @@ pub(crate) fn scan_item(
         }
     };
     let mut found = match &meta {
-        Some(m) => crate::hygiene::check_file(
-            matcher.rules(),
+        Some(m) => crate::hygiene::check_file_rules(
+            memos.paths.at(&m.rel).file_rules(matcher.rules()),
             m,
             &chunk.path,
             Some(&chunk.bytes),
@@ -372,7 +374,7 @@ pub(crate) fn scan_item(
             // Only what a source read is remembered: decoded chunks are small and many.
             let top = !matches!(c.provenance, crate::chunk::Provenance::Decoded { .. });
             let matches = if top {
-                matcher.scan_reusing(&c.path, &c.bytes, change.as_ref(), memo)
+                matcher.scan_reusing(&c.path, &c.bytes, change.as_ref(), memo, &mut memos.paths)
             } else {
                 matcher.scan(&c.path, &c.bytes)
             };

@@ -239,6 +239,51 @@ impl Rule {
     }
 }
 
+/// What the rules say of one path, asked once per rule: history scans a path's revisions one
+/// after another, so each rule's globs are matched once per path instead of per revision.
+/// Indexes are those of the one `RuleSet` it is used with.
+#[derive(Debug, Default)]
+pub struct PathRules {
+    path: String,
+    /// Per rule: not asked yet, or whether its `paths` admit the path.
+    admitted: Vec<Option<bool>>,
+    /// The file rules whose globs cover the path, once asked.
+    files: Option<Vec<usize>>,
+}
+
+impl PathRules {
+    /// The answers for `path` (forgotten when it is another path than the last one).
+    pub fn at(&mut self, path: &str) -> &mut PathRules {
+        if self.path != path {
+            self.path.clear();
+            self.path.push_str(path);
+            self.admitted.clear();
+            self.files = None;
+        }
+        self
+    }
+
+    /// Does rule `index` (`rule`) admit the path (`PathFilter::admits`)?
+    pub fn admits(&mut self, index: usize, rule: &Rule) -> bool {
+        if self.admitted.len() <= index {
+            self.admitted.resize(index + 1, None);
+        }
+        let path = &self.path;
+        *self.admitted[index].get_or_insert_with(|| rule.paths.admits(path))
+    }
+
+    /// The file rules of `rules` whose globs cover the path (`Rule::file_matches`).
+    pub fn file_rules<'r>(&mut self, rules: &'r RuleSet) -> impl Iterator<Item = &'r Rule> {
+        let path = &self.path;
+        let files = self.files.get_or_insert_with(|| {
+            (0..rules.rules.len())
+                .filter(|&i| rules.rules[i].file_matches(path))
+                .collect()
+        });
+        files.iter().map(|&i| &rules.rules[i])
+    }
+}
+
 /// All rules in effect, in priority order.
 #[derive(Debug, Default)]
 pub struct RuleSet {
