@@ -194,7 +194,6 @@ fn a_revision_scanned_with_the_memo_matches_a_fresh_scan() {
         }
         let mut memo = LastScan::default();
         let mut paths = crate::rules::PathRules::default();
-        let mut paths = crate::rules::PathRules::default();
         let mut revisions = vec![data.clone()];
         // A revision is kept after some edits only, so revisions differ in several places
         // (shared stretches between the common prefix and suffix).
