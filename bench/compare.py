@@ -49,9 +49,10 @@ def main():
         for _ in range(runs):
             old.append(bench.run_timed([a.old] + args, cwd))
             new.append(bench.run_timed([a.new] + args, cwd))
-        om = statistics.median(w for w, _ in old) * 1000
-        nm = statistics.median(w for w, _ in new) * 1000
-        print(f"| {title} | {om:.1f} ms | {nm:.1f} ms | {nm / om:.2f}x | {max(r for _, r in old) / 1024:.0f} MiB | {max(r for _, r in new) / 1024:.0f} MiB |")
+        # run_timed gives (wall seconds, peak RSS KiB, user CPU seconds).
+        om = statistics.median(r[0] for r in old) * 1000
+        nm = statistics.median(r[0] for r in new) * 1000
+        print(f"| {title} | {om:.1f} ms | {nm:.1f} ms | {nm / om:.2f}x | {max(r[1] for r in old) / 1024:.0f} MiB | {max(r[1] for r in new) / 1024:.0f} MiB |")
 
     for title, args, cwd, runs in cases:
         row(title, args, cwd, runs)
