@@ -10,6 +10,9 @@ pub(super) struct Reuse<'m> {
     change: &'m Change,
     windows: &'m [Window],
     raw: &'m [Match],
+    /// Where the last lookup ended in `windows`: lookups come mostly in order (by rule, then
+    /// place), so the next one gallops forward from here instead of a binary search over all.
+    cursor: std::cell::Cell<usize>,
 }
 
 impl Reuse<'_> {
@@ -23,12 +26,32 @@ impl Reuse<'_> {
             ws.wrapping_add_signed(-delta),
             we.wrapping_add_signed(-delta),
         );
-        let i = self
-            .windows
-            .binary_search_by_key(&(rule, old_start), |w| (w.rule, w.start))
-            .ok()?;
+        let i = self.find((rule, old_start))?;
         let w = &self.windows[i];
         (w.end == old_end).then(|| (&self.raw[w.matches.clone()], delta))
+    }
+
+    /// The window of the previous revision with this rule and start (windows are sorted by
+    /// both, and no two share them).
+    fn find(&self, key: (usize, usize)) -> Option<usize> {
+        let w = self.windows;
+        let below = |x: &Window| (x.rule, x.start) < key;
+        let c = self.cursor.get().min(w.len());
+        let i = if c == w.len() || !below(&w[c]) {
+            // At or before the cursor.
+            w[..c].partition_point(below)
+        } else {
+            // After it: double the step until past `key`, then search that stretch.
+            let (mut lo, mut step) = (c, 1);
+            while lo + step < w.len() && below(&w[lo + step]) {
+                lo += step;
+                step *= 2;
+            }
+            let hi = (lo + step).min(w.len());
+            lo + w[lo..hi].partition_point(below)
+        };
+        self.cursor.set(i);
+        (i < w.len() && (w[i].rule, w[i].start) == key).then_some(i)
     }
 }
 
@@ -133,6 +156,7 @@ impl Matcher<'_> {
             None => self.search(data, 0, data.len()),
         };
         let reuse = change.map(|change| Reuse {
+            cursor: std::cell::Cell::new(0),
             change,
             windows: &memo.scanned.windows,
             raw: &memo.scanned.raw,
@@ -179,5 +203,49 @@ impl Matcher<'_> {
         // A hit found in the bytes searched around a gap may also lie in a stretch.
         hits.dedup();
         hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The galloping lookup finds what a binary search finds, whatever order keys come in.
+    #[test]
+    fn find_matches_a_binary_search_in_any_order() {
+        let windows: Vec<Window> = (0..3)
+            .flat_map(|rule| {
+                (0..40).map(move |k| Window {
+                    rule,
+                    start: k * 7 + rule,
+                    end: k * 7 + rule + 3,
+                    matches: 0..0,
+                })
+            })
+            .collect();
+        let change = Change::between(b"", b"");
+        let reuse = Reuse {
+            change: &change,
+            windows: &windows,
+            raw: &[],
+            cursor: std::cell::Cell::new(0),
+        };
+        let mut keys: Vec<(usize, usize)> =
+            (0..3).flat_map(|r| (0..300).map(move |s| (r, s))).collect();
+        // In order, then scrambled (a fixed permutation), then descending.
+        let n = keys.len();
+        let scrambled: Vec<_> = (0..n).map(|i| keys[(i * 7919) % n]).collect();
+        let orders = [keys.clone(), scrambled, {
+            keys.reverse();
+            keys
+        }];
+        for keys in orders {
+            for key in keys {
+                let want = windows
+                    .binary_search_by_key(&key, |w| (w.rule, w.start))
+                    .ok();
+                assert_eq!(reuse.find(key), want, "{key:?}");
+            }
+        }
     }
 }
