@@ -141,7 +141,7 @@ impl<'r> Matcher<'r> {
 
     /// Every match in `data`, suppressed ones included, sorted by position.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Match> {
-        let hits = self.search(data, 0, data.len());
+        let hits = self.search(data);
         self.scan_hits(&mut |_, rule| rule.paths.admits(path), data, &hits, None)
             .0
     }
@@ -150,7 +150,7 @@ impl<'r> Matcher<'r> {
     /// provider's own key layout run there (a prefix, a checksum); a value judged by the name it
     /// is assigned to means nothing among machine code.
     pub fn scan_binary(&self, path: &str, printable: &[u8]) -> Vec<Match> {
-        let hits = self.search(printable, 0, printable.len());
+        let hits = self.search(printable);
         let mut admits = |_, rule: &Rule| {
             rule.kind == crate::rules::RuleKind::Provider && rule.paths.admits(path)
         };
@@ -191,17 +191,10 @@ impl<'r> Matcher<'r> {
         (resolve_overlaps(found), windows, raw)
     }
 
-    /// Every keyword occurrence (overlapping ones too) that ends after `from` and starts
-    /// before `to`, sorted by start.
-    fn search(&self, data: &[u8], from: usize, to: usize) -> Vec<Hit> {
-        let lo = from.saturating_sub(self.longest_keyword.saturating_sub(1));
-        let hi = (to + self.longest_keyword.saturating_sub(1)).min(data.len());
+    /// Every keyword occurrence (overlapping ones too) in `data`, sorted by start.
+    fn search(&self, data: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
-        self.search.find_all(&data[lo..hi], &mut hits);
-        hits.retain_mut(|h| {
-            (h.start, h.end) = (lo + h.start, lo + h.end);
-            h.end > from && h.start < to
-        });
+        self.search.find_all(data, &mut hits);
         hits.sort_unstable();
         hits
     }
@@ -482,7 +475,7 @@ pub fn self_test_matches(set: &RuleSet, rule: &Rule, text: &[u8]) -> Vec<Match> 
     let Ok(matcher) = Matcher::new(set, &opts) else {
         return Vec::new();
     };
-    let hits = matcher.search(text, 0, text.len());
+    let hits = matcher.search(text);
     let windows = matcher.windows(text, &hits, |_, r| std::ptr::eq(r, rule));
     let mut out = Vec::new();
     if let Some(spans) = windows.get(idx) {

@@ -153,7 +153,7 @@ impl Matcher<'_> {
     ) -> Vec<Match> {
         let hits = match change {
             Some(change) => self.search_changed(data, change, &memo.scanned.hits),
-            None => self.search(data, 0, data.len()),
+            None => self.search(data),
         };
         let reuse = change.map(|change| Reuse {
             cursor: std::cell::Cell::new(0),
@@ -179,8 +179,8 @@ impl Matcher<'_> {
 
     /// The hits of `data` given the hits of the earlier revision it differs from by `c`: a
     /// hit wholly inside a shared stretch is the earlier revision's (moved), the others are
-    /// found by searching between the stretches (`search` keeps what overlaps each gap, so a
-    /// hit across two touching stretches is found too).
+    /// found by searching between the stretches (`search_gaps` reads as far around each gap as
+    /// the longest keyword reaches, so a hit across two touching stretches is found too).
     fn search_changed(&self, data: &[u8], c: &Change, prev_hits: &[Hit]) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::with_capacity(prev_hits.len());
         for s in c.hit_stretches() {

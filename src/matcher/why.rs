@@ -29,7 +29,7 @@ impl Matcher<'_> {
         };
         let hi = starts.get(line).copied().unwrap_or(data.len());
         let reported = self.scan(path, data);
-        let hits = self.search(data, 0, data.len());
+        let hits = self.search(data);
         let windows = self.windows(data, &hits, |_, r| r.paths.admits(path));
         let mut out = Vec::new();
         for (idx, rule) in self.rules.rules.iter().enumerate() {
