@@ -19,15 +19,19 @@ pub(super) struct Diff {
     pub(super) bounds: Bounds,
     pub(super) from: Vec<u32>,
     pub(super) added: Vec<(u32, u32)>,
+    /// For each added entry: the previous tree's entry of the same name it replaces, or `NEW`.
+    pub(super) replaced: Vec<u32>,
     pub(super) removed: Vec<u32>,
 }
 
 impl Diff {
-    /// The entry `start..end` of the new tree is new.
-    fn add(&mut self, start: usize, end: usize) {
+    /// The entry `start..end` of the new tree is new; it replaces the previous tree's entry
+    /// `was` of the same name (or `NEW`).
+    fn add(&mut self, start: usize, end: usize, was: u32) {
         self.bounds.push(start as u32);
         self.from.push(NEW);
         self.added.push((start as u32, end as u32));
+        self.replaced.push(was);
     }
 
     /// Every entry of `data` from `at` on is new; then the end bound. `None` if one is
@@ -35,7 +39,7 @@ impl Diff {
     fn rest_added(&mut self, data: &[u8], mut at: usize, hash_len: usize) -> Option<()> {
         while at < data.len() {
             let end = entry_end(data, at, hash_len)?;
-            self.add(at, end);
+            self.add(at, end, NEW);
             at = end;
         }
         self.bounds.push(at as u32);
@@ -143,7 +147,7 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         let (new_name, new_tree) = name_of(&data[b..end]);
         let order = git_order(new_name, new_tree, old_name, old_tree);
         if order.is_le() {
-            d.add(b, end);
+            d.add(b, end, if order.is_eq() { a as u32 } else { NEW });
             b = end;
         }
         if order.is_ge() {
@@ -197,6 +201,11 @@ mod tests {
         assert_eq!(d.bounds, full(&new).bounds);
         assert_eq!(side(&new, &d.added), vec![b[20].clone()]);
         assert_eq!(d.removed, vec![20]);
+        assert_eq!(
+            d.replaced,
+            vec![20],
+            "the new entry replaces the old one of its name"
+        );
         assert_eq!(d.from.iter().filter(|&&k| k == NEW).count(), 1);
         assert_eq!(d.from[21], 21);
     }
@@ -210,6 +219,7 @@ mod tests {
         b.push(entry("100755", "z", 3));
         let d = diff(Some((&old, &prev.bounds)), &tree(&b), H).unwrap();
         assert_eq!(side(&tree(&b), &d.added), vec![b[2].clone()]);
+        assert_eq!(d.replaced, vec![NEW]);
         assert!(d.removed.is_empty());
         let mut c = vec![entry("100644", "0", 4)];
         c.extend(a.clone());
@@ -253,6 +263,15 @@ mod tests {
                 }
             }
             prop_assert_eq!(d.from.iter().filter(|&&k| k == NEW).count(), d.added.len());
+            // An entry said to replace an old one has its name, and the old one is removed.
+            prop_assert_eq!(d.replaced.len(), d.added.len());
+            for (&(s, e), &k) in d.added.iter().zip(&d.replaced) {
+                if k != NEW {
+                    let (os, oe) = (prev.bounds[k as usize] as usize, prev.bounds[k as usize + 1] as usize);
+                    prop_assert_eq!(name_of(&old[os..oe]), name_of(&new[s as usize..e as usize]));
+                    prop_assert!(d.removed.contains(&k));
+                }
+            }
             for r in side(&old, &gone) {
                 let k = have.iter().position(|e| *e == r).unwrap();
                 have.remove(k);

@@ -1,7 +1,8 @@
 //! The tree walk: every unique tree and blob of every commit, and every path a blob stands at
 //! (a (tree, place) pair is walked once).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
@@ -30,14 +31,25 @@ impl Graph {
         let n = self.commits.len();
         let runs = rayon::current_num_threads().clamp(1, n.max(1));
         // A history's trees grow, so the older runs take more commits: run k ends at
-        // n·((k+1)/runs)^0.74 (with two threads the older run takes 60%; on git/git's history
-        // the walk went 2.3–2.5 s → 1.8–1.9 s, on cargo's no slower).
+        // n·((k+1)/runs)^0.7 (with two threads the older run takes 62%; on git/git's history
+        // the two runs took 1.4 s each, though a run's time varies by a fifth from one try
+        // to the next on this machine).
         let ends: Vec<usize> = (1..=runs)
-            .map(|k| ((n as f64) * (k as f64 / runs as f64).powf(0.74)).round() as usize)
+            .map(|k| ((n as f64) * (k as f64 / runs as f64).powf(0.7)).round() as usize)
             .map(|e| e.min(n))
             .collect();
         let sync = repo.clone().into_sync();
         let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
+        // Each root's base: its first parent's root, which a branch's commit changes by an
+        // entry or two (the last root walked may be another branch's, tens of entries apart).
+        let bases: Vec<Option<ObjectId>> = self
+            .commits
+            .iter()
+            .map(|c| {
+                let parent = self.index.get(c.parents.first()?)?;
+                Some(self.commits[*parent].tree)
+            })
+            .collect();
         let parts: Vec<Result<Walked>> = (0..runs)
             .map(|k| (if k == 0 { 0 } else { ends[k - 1] }, ends[k]))
             .collect::<Vec<_>>()
@@ -47,8 +59,9 @@ impl Graph {
                 let mut reader = TreeReader::new(&repo);
                 let mut lasts = Lasts::default();
                 let mut w = Walked::default();
-                for (ci, root) in roots.iter().enumerate().take(end).skip(start) {
-                    w.walk(&repo, &mut reader, &mut lasts, *root, ci, skip)?;
+                for ci in start..end {
+                    let root = (roots[ci], bases[ci]);
+                    w.walk(&repo, &mut reader, &mut lasts, root, ci, skip)?;
                 }
                 Ok(w)
             })
@@ -133,12 +146,17 @@ struct Walked {
     again: HashSet<(u32, u64)>,
 }
 
-/// The tree last walked at each place, which the next one there is compared with.
+/// Trees walked lately, which the next version of each is compared with: the most recent by
+/// interned id (a commit's tree is compared with its first parent's at the same place), and
+/// the last one at each place for when that one is not held.
 #[derive(Default)]
 struct Lasts {
-    at: HashMap<u64, Last>,
-    /// Bytes held.
-    held: usize,
+    by_tree: HashMap<u32, Rc<Last>>,
+    /// The trees in `by_tree`, oldest first: the first forgotten.
+    order: VecDeque<u32>,
+    at: HashMap<u64, Rc<Last>>,
+    /// Bytes held in `by_tree` and in `at`.
+    held: [usize; 2],
 }
 
 /// A tree walked at a place: its id, bytes, entry bounds and its entries' interned ids (a
@@ -155,28 +173,55 @@ const TREE: u32 = 1 << 31;
 /// In `Last::ids`: neither a tree nor a blob.
 const OTHER: u32 = u32::MAX;
 
-/// Bytes of the last trees at each place a walk keeps; past this it starts over (every entry
-/// of the next tree at each place is read).
+/// Bytes of recent trees a walk keeps by id (past this the oldest are forgotten), and of the
+/// last trees at each place (past this it starts over). A tree with neither has every entry
+/// read.
 const LAST_BYTES: usize = 8 << 20;
 
+fn size(l: &Last) -> usize {
+    l.bytes.len() + 4 * (l.bounds.len() + l.ids.len())
+}
+
 impl Lasts {
-    /// Remember `last` as the tree last walked at `place`.
+    /// The tree to compare a tree at `place` with: `base` if held, else the last one there.
+    fn base(&self, base: Option<u32>, place: u64) -> Option<Rc<Last>> {
+        base.and_then(|b| self.by_tree.get(&b))
+            .or_else(|| self.at.get(&place))
+            .cloned()
+    }
+
+    /// Remember `last` as walked at `place`.
     fn keep(&mut self, place: u64, last: Last) {
-        let size = |l: &Last| l.bytes.len() + 4 * (l.bounds.len() + l.ids.len());
-        self.held += size(&last);
-        if let Some(old) = self.at.insert(place, last) {
-            self.held -= size(&old);
+        let (id, n) = (last.id, size(&last));
+        let last = Rc::new(last);
+        self.held[1] += n;
+        if let Some(old) = self.at.insert(place, last.clone()) {
+            self.held[1] -= size(&old);
         }
-        if self.held > LAST_BYTES {
+        if self.held[1] > LAST_BYTES {
             self.at.clear();
-            self.held = 0;
+            self.held[1] = 0;
+        }
+        if self.by_tree.insert(id, last).is_some() {
+            return;
+        }
+        self.held[0] += n;
+        self.order.push_back(id);
+        while self.held[0] > LAST_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(l) = self.by_tree.remove(&old) {
+                self.held[0] -= size(&l);
+            }
         }
     }
 }
 
-/// A step of the walk: a tree to walk at a place, or the end of a tree's walk.
+/// A step of the walk: a tree to walk at a place (with the tree it likely changes a little:
+/// the one of its name in its parent's base), or the end of a tree's walk.
 enum Step {
-    Walk(ObjectId, String, u64),
+    Walk(ObjectId, String, u64, Option<u32>),
     Done(u32),
 }
 
@@ -192,15 +237,16 @@ impl Walked {
         repo: &gix::Repository,
         reader: &mut TreeReader,
         lasts: &mut Lasts,
-        root: ObjectId,
+        (root, root_base): (ObjectId, Option<ObjectId>),
         ci: usize,
         skip: &HashSet<(ObjectId, u64)>,
     ) -> Result<()> {
         let hash_len = repo.object_hash().len_in_bytes();
-        let mut stack = vec![Step::Walk(root, String::new(), 0u64)];
+        let root_base = root_base.and_then(|b| self.trees.objects.get(&b));
+        let mut stack = vec![Step::Walk(root, String::new(), 0u64, root_base)];
         while let Some(step) = stack.pop() {
-            let (tree, prefix, place) = match step {
-                Step::Walk(tree, prefix, place) => (tree, prefix, place),
+            let (tree, prefix, place, base) = match step {
+                Step::Walk(tree, prefix, place, base) => (tree, prefix, place, base),
                 Step::Done(i) => {
                     self.trees.finish(i);
                     continue;
@@ -218,7 +264,8 @@ impl Walked {
                 return Err(anyhow!("more than 2^31 trees and blobs: too many to walk"));
             }
             let bytes = reader.read(repo, tree)?;
-            let last = lasts.at.get(&place);
+            let last = lasts.base(base, place);
+            let last = last.as_deref();
             let d = diff(
                 last.map(|l| (&l.bytes[..], &l.bounds[..])),
                 &bytes,
@@ -230,7 +277,7 @@ impl Walked {
             // The entries' ids (`Last::ids`), those the new entries have in order.
             let mut new_ids = Vec::with_capacity(d.added.len());
             let mut subtrees = Vec::new();
-            for &(s, e) in &d.added {
+            for (&(s, e), &was) in d.added.iter().zip(&d.replaced) {
                 let (mode, name, id) =
                     parse_entry(&bytes[s as usize..e as usize], hash_len).ok_or_else(corrupt)?;
                 let (name, id) = (name.as_bstr(), id.to_owned());
@@ -242,7 +289,11 @@ impl Walked {
                     // Walked already at this place, or skipped there: nothing new below.
                     let known = self.trees.walked(t) && self.first_place[t as usize] == at;
                     if !known && !skip.contains(&(id, at)) {
-                        subtrees.push(Step::Walk(id, join(&prefix, name), at));
+                        let base = last
+                            .and_then(|l| l.ids.get(was as usize))
+                            .filter(|&&b| b != OTHER && b & TREE != 0)
+                            .map(|&b| b & !TREE);
+                        subtrees.push(Step::Walk(id, join(&prefix, name), at, base));
                     }
                 } else if mode.is_blob() {
                     let b = self.trees.objects.intern(id);
