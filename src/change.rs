@@ -227,7 +227,7 @@ fn split(
 
 /// Length of the common prefix of `a` and `b`: 4 KiB blocks first (one `memcmp` each; most
 /// revisions share most of their bytes), then 64-byte blocks, then bytes.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let mut i = 0;
     for block in [4096, 64, 1] {

@@ -148,15 +148,48 @@ impl Packs {
 
     pub(super) fn locate(&self, id: &gix::hash::oid) -> Option<(u32, u64)> {
         self.packs.iter().enumerate().find_map(|(p, (index, _))| {
-            index
-                .lookup(id)
-                .map(|e| (p as u32, index.pack_offset_at_index(e)))
+            lookup(index, id).map(|e| (p as u32, index.pack_offset_at_index(e)))
         })
     }
 
     pub(super) fn data(&self, pack: u32) -> &pack::data::File {
         &self.packs[pack as usize].1
     }
+}
+
+/// Where `id` is in `index`'s sorted ids. Object ids are uniform, so the place is guessed from
+/// the id's first bytes between the bounds known so far (interpolation): two or three probes
+/// find it among git/git's 419,000, where halving took 19 (each a likely cache miss). After a
+/// few guesses it halves, so ids crafted to cluster cost no more than a binary search.
+fn lookup(index: &pack::index::File, id: &gix::hash::oid) -> Option<u32> {
+    let n = index.num_objects();
+    let key = |i: u32| {
+        let b = index.oid_at_index(i).as_bytes();
+        u64::from_be_bytes(b[..8].try_into().unwrap_or_default())
+    };
+    let want = u64::from_be_bytes(id.as_bytes()[..8].try_into().ok()?);
+    let (mut lo, mut hi) = (0u32, n.checked_sub(1)?);
+    let mut step = 0;
+    while lo <= hi {
+        let (low, high) = (key(lo), key(hi));
+        if want < low || want > high {
+            return None;
+        }
+        let mid = if step < 4 && high > low {
+            let span = u128::from(hi - lo);
+            lo + (u128::from(want - low) * span / u128::from(high - low)) as u32
+        } else {
+            lo + (hi - lo) / 2
+        };
+        match index.oid_at_index(mid).cmp(id) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater if mid == 0 => return None,
+            std::cmp::Ordering::Greater => hi = mid - 1,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+        step += 1;
+    }
+    None
 }
 
 /// `items` in reading order: depth first along their delta trees, each tree in the place of
@@ -629,6 +662,58 @@ mod tests {
         crate::leb128::put(&mut d, result_len as u64);
         d.extend_from_slice(ops);
         d
+    }
+
+    /// The interpolating lookup agrees with gix's binary search on every object of a real
+    /// pack, on ids next to them that are not there, and on ids past either end.
+    #[test]
+    fn lookup_finds_what_a_binary_search_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q"]);
+        for i in 0..600 {
+            std::fs::write(dir.path().join(format!("f{i}")), format!("file {i}\n")).unwrap();
+        }
+        git(&["add", "."]);
+        git(&["commit", "-qm", "files"]);
+        git(&["repack", "-adq"]);
+        let packs = Packs::open(&dir.path().join(".git/objects"), gix::hash::Kind::Sha1);
+        let index = &packs.packs[0].0;
+        let listed = git(&[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname)",
+        ]);
+        let mut ids: Vec<ObjectId> = listed
+            .lines()
+            .map(|l| ObjectId::from_hex(l.as_bytes()).unwrap())
+            .collect();
+        assert!(ids.len() > 600);
+        for id in ids.clone() {
+            let mut near = id;
+            let last = near.as_mut_slice().last_mut().unwrap();
+            *last ^= 1;
+            ids.push(near);
+        }
+        ids.push(ObjectId::from_bytes_or_panic(&[0; 20]));
+        ids.push(ObjectId::from_bytes_or_panic(&[0xff; 20]));
+        let mut found = 0;
+        for id in &ids {
+            let want = index.lookup(id);
+            assert_eq!(lookup(index, id), want, "{id}");
+            found += usize::from(want.is_some());
+        }
+        assert!(found > 600);
     }
 
     #[test]

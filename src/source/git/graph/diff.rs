@@ -74,20 +74,6 @@ pub(super) fn parse_entry(
     Some((mode, &rest[..nul], gix::hash::oid::try_from_bytes(id).ok()?))
 }
 
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    // Compared in blocks first: the common case is thousands of equal bytes.
-    let n = a.len().min(b.len());
-    let mut at = 0;
-    while at + 64 <= n && a[at..at + 64] == b[at..at + 64] {
-        at += 64;
-    }
-    at + a[at..n]
-        .iter()
-        .zip(&b[at..n])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
 /// Git's order of tree entries: by name, a tree's name read as if it ended in `/`.
 fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
     let n = a.len().min(b.len());
@@ -117,11 +103,14 @@ pub(super) fn diff(prev: Option<(&[u8], &[u32])>, data: &[u8], hash_len: usize) 
         return Some(d);
     };
     let last = old_bounds.len() - 1;
+    // Most entries are the previous tree's: room for them all, and a few more.
+    d.bounds.reserve(old_bounds.len() + 4);
+    d.from.reserve(old_bounds.len() + 4);
     let (mut a, mut b) = (0usize, 0usize);
     loop {
         // Entries wholly inside the bytes both share from here are the same entries.
         let start = old_bounds[a] as usize;
-        let same = common_prefix(&old[start..], &data[b..]);
+        let same = crate::change::common_prefix(&old[start..], &data[b..]);
         let to = old_bounds.partition_point(|&x| x as usize <= start + same) - 1;
         let shift = b as i64 - start as i64;
         d.bounds.extend(
