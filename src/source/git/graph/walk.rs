@@ -173,10 +173,12 @@ const TREE: u32 = 1 << 31;
 /// In `Last::ids`: neither a tree nor a blob.
 const OTHER: u32 = u32::MAX;
 
-/// Bytes of recent trees a walk keeps by id (past this the oldest are forgotten), and of the
-/// last trees at each place (past this it starts over). A tree with neither has every entry
-/// read.
+/// Bytes of the last trees at each place a walk keeps (past this it starts over), and of
+/// recent trees it keeps by id (past this the oldest are forgotten). A tree with neither has
+/// every entry read. By id, 8 MiB held git/git's entries read to 2.0 million (4 MiB: 2.5, 2
+/// MiB: 2.9; 5.1 with none) but cost cargo's history 10 MB of peak memory.
 const LAST_BYTES: usize = 8 << 20;
+const RECENT_BYTES: usize = 4 << 20;
 
 fn size(l: &Last) -> usize {
     l.bytes.len() + 4 * (l.bounds.len() + l.ids.len())
@@ -207,7 +209,7 @@ impl Lasts {
         }
         self.held[0] += n;
         self.order.push_back(id);
-        while self.held[0] > LAST_BYTES {
+        while self.held[0] > RECENT_BYTES {
             let Some(old) = self.order.pop_front() else {
                 break;
             };
