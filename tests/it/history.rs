@@ -116,6 +116,46 @@ fn two_branches_adding_the_same_secret_both_count() {
     assert_eq!(f["introduced_in"], serde_json::json!([on_one]));
 }
 
+/// Two branches taking turns in one directory: the walk compares each tree with its first
+/// parent's (the tree walked just before it is the other branch's), and the commits that hold
+/// the key are counted exactly from those records.
+#[test]
+fn branches_taking_turns_count_exactly_the_commits_that_hold_a_key() {
+    let dir = tempdir();
+    let d = dir.path();
+    init_repo(d);
+    write(d, "src/shared.py", "x = 0\n");
+    commit_all(d, "init", 1_700_000_000);
+    git(d, &["branch", "feature"]);
+    let key = Fakes::new(153).stripe_live();
+    let mut t = 1_700_000_100;
+    for i in 0..24 {
+        git(d, &["checkout", "-q", "main"]);
+        write(d, &format!("src/main_{i}.py"), &format!("m = {i}\n"));
+        write(d, &format!("src/deep/main_{i}.py"), "m = 1\n");
+        commit_all(d, &format!("main {i}"), t);
+        git(d, &["checkout", "-q", "feature"]);
+        let body = if (5..10).contains(&i) || (16..19).contains(&i) {
+            format!("# FAKE key for a test\nK = \"{key}\"\n")
+        } else {
+            format!("f = {i}\n")
+        };
+        write(d, "src/deep/feature.py", &body);
+        write(d, &format!("src/feature_{i}.py"), "y = 1\n");
+        commit_all(d, &format!("feature {i}"), t + 5);
+        t += 10;
+    }
+    git(d, &["checkout", "-q", "main"]);
+    let j = history_json(d);
+    let found = j["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{j}");
+    assert_eq!(
+        found[0]["commits"], 8,
+        "feature 5 to 9 and 16 to 18 hold it"
+    );
+    assert_eq!(found[0]["in_head"], false);
+}
+
 #[test]
 fn a_merge_that_introduces_the_key_by_conflict_resolution_is_the_first_commit() {
     let dir = tempdir();

@@ -192,18 +192,24 @@ impl Lasts {
             .cloned()
     }
 
-    /// Remember `last` as walked at `place`.
-    fn keep(&mut self, place: u64, last: Last) {
-        let (id, n) = (last.id, size(&last));
-        let last = Rc::new(last);
-        self.held[1] += n;
-        if let Some(old) = self.at.insert(place, last.clone()) {
+    /// Remember `last` as the tree last walked at `place`.
+    fn at_place(&mut self, place: u64, last: Rc<Last>) {
+        self.held[1] += size(&last);
+        if let Some(old) = self.at.insert(place, last) {
             self.held[1] -= size(&old);
         }
         if self.held[1] > LAST_BYTES {
             self.at.clear();
             self.held[1] = 0;
         }
+    }
+
+    /// Remember `last` by id once its walk (and its subtrees') is over: a tree is stored
+    /// against a base whose walk is over, so reachability, taken in finishing order, has the
+    /// base's counts first (a tree still open could be a base only in a crafted history where
+    /// a directory holds its own older version).
+    fn finished(&mut self, last: Rc<Last>) {
+        let (id, n) = (last.id, size(&last));
         if self.by_tree.insert(id, last).is_some() {
             return;
         }
@@ -224,7 +230,7 @@ impl Lasts {
 /// the one of its name in its parent's base), or the end of a tree's walk.
 enum Step {
     Walk(ObjectId, String, u64, Option<u32>),
-    Done(u32),
+    Done(Rc<Last>),
 }
 
 impl Walked {
@@ -249,8 +255,9 @@ impl Walked {
         while let Some(step) = stack.pop() {
             let (tree, prefix, place, base) = match step {
                 Step::Walk(tree, prefix, place, base) => (tree, prefix, place, base),
-                Step::Done(i) => {
-                    self.trees.finish(i);
+                Step::Done(last) => {
+                    self.trees.finish(last.id);
+                    lasts.finished(last);
                     continue;
                 }
             };
@@ -334,17 +341,17 @@ impl Walked {
                     self.first_place.resize(i as usize + 1, 0);
                 }
                 self.first_place[i as usize] = place;
-                stack.push(Step::Done(i));
             }
-            lasts.keep(
-                place,
-                Last {
-                    id: i,
-                    bytes,
-                    bounds: d.bounds,
-                    ids,
-                },
-            );
+            let last = Rc::new(Last {
+                id: i,
+                bytes,
+                bounds: d.bounds,
+                ids,
+            });
+            lasts.at_place(place, last.clone());
+            if fresh {
+                stack.push(Step::Done(last));
+            }
             // Popped in listing order.
             stack.extend(subtrees.into_iter().rev());
         }
