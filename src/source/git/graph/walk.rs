@@ -39,15 +39,14 @@ impl Graph {
             .map(|e| e.min(n))
             .collect();
         let sync = repo.clone().into_sync();
-        let roots: Vec<ObjectId> = self.commits.iter().map(|c| c.tree).collect();
-        // Each root's base: its first parent's root, which a branch's commit changes by an
-        // entry or two (the last root walked may be another branch's, tens of entries apart).
-        let bases: Vec<Option<ObjectId>> = self
+        // Each root with its base: its first parent's root, which a branch's commit changes by
+        // an entry or two (the last root walked may be another branch's, tens of entries apart).
+        let roots: Vec<(ObjectId, Option<ObjectId>)> = self
             .commits
             .iter()
             .map(|c| {
-                let parent = self.index.get(c.parents.first()?)?;
-                Some(self.commits[*parent].tree)
+                let parent = c.parents.first().and_then(|p| self.index.get(p));
+                (c.tree, parent.map(|&p| self.commits[p].tree))
             })
             .collect();
         let parts: Vec<Result<Walked>> = (0..runs)
@@ -59,8 +58,7 @@ impl Graph {
                 let mut reader = TreeReader::new(&repo);
                 let mut lasts = Lasts::default();
                 let mut w = Walked::default();
-                for ci in start..end {
-                    let root = (roots[ci], bases[ci]);
+                for (ci, &root) in roots.iter().enumerate().take(end).skip(start) {
                     w.walk(&repo, &mut reader, &mut lasts, root, ci, skip)?;
                 }
                 Ok(w)
@@ -155,8 +153,9 @@ struct Lasts {
     /// The trees in `by_tree`, oldest first: the first forgotten.
     order: VecDeque<u32>,
     at: HashMap<u64, Rc<Last>>,
-    /// Bytes held in `by_tree` and in `at`.
-    held: [usize; 2],
+    /// Bytes held in `by_tree`, and in `at`.
+    held_by_tree: usize,
+    held_at: usize,
 }
 
 /// A tree walked at a place: its id, bytes, entry bounds and its entries' interned ids (a
@@ -194,13 +193,13 @@ impl Lasts {
 
     /// Remember `last` as the tree last walked at `place`.
     fn at_place(&mut self, place: u64, last: Rc<Last>) {
-        self.held[1] += size(&last);
+        self.held_at += size(&last);
         if let Some(old) = self.at.insert(place, last) {
-            self.held[1] -= size(&old);
+            self.held_at -= size(&old);
         }
-        if self.held[1] > LAST_BYTES {
+        if self.held_at > LAST_BYTES {
             self.at.clear();
-            self.held[1] = 0;
+            self.held_at = 0;
         }
     }
 
@@ -213,14 +212,14 @@ impl Lasts {
         if self.by_tree.insert(id, last).is_some() {
             return;
         }
-        self.held[0] += n;
+        self.held_by_tree += n;
         self.order.push_back(id);
-        while self.held[0] > RECENT_BYTES {
+        while self.held_by_tree > RECENT_BYTES {
             let Some(old) = self.order.pop_front() else {
                 break;
             };
             if let Some(l) = self.by_tree.remove(&old) {
-                self.held[0] -= size(&l);
+                self.held_by_tree -= size(&l);
             }
         }
     }
