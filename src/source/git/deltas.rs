@@ -363,7 +363,7 @@ pub(super) fn read_packed(
     packs: &Packs,
     blob: &Blob,
     base: Option<&[u8]>,
-    inflate: &mut gix::zlib::Inflate,
+    inflate: &mut Inflater,
     scratch: &mut Vec<u8>,
     max: u64,
     touched: &mut u64,
@@ -430,7 +430,7 @@ impl Kept for () {
 
 /// A reader's buffers, and the bytes of pack entries it read (see `Mapped::count`).
 pub(super) struct Reading<'r> {
-    pub(super) inflate: &'r mut gix::zlib::Inflate,
+    pub(super) inflate: &'r mut Inflater,
     pub(super) scratch: &'r mut Vec<u8>,
     pub(super) touched: &'r mut u64,
 }
@@ -495,18 +495,46 @@ pub(super) fn build(
     Some(Built::Bytes(bytes))
 }
 
+/// Inflates pack entries whole, with libdeflate: an entry's size is in its header and the pack is
+/// mapped, so nothing streams, and libdeflate takes 0.60x of zlib-rs's time (zlib-rs through
+/// gix: 0.49 s for every entry of cargo's pack, libdeflate 0.30 s). Fed the pack from the entry
+/// to its end, it reads only the entry's stream.
+pub(super) struct Inflater(libdeflater::Decompressor);
+
+impl Default for Inflater {
+    fn default() -> Inflater {
+        Inflater(libdeflater::Decompressor::new())
+    }
+}
+
+impl Inflater {
+    /// Fills `out` with `entry`'s inflated bytes; `None` unless its stream is whole, its
+    /// checksum holds and it inflates to exactly `out.len()` bytes, the size its header gave.
+    fn entry(
+        &mut self,
+        packs: &Packs,
+        p: u32,
+        entry: &pack::data::Entry,
+        out: &mut [u8],
+    ) -> Option<()> {
+        let data = packs.data(p);
+        let stream = data.entry_slice(entry.data_offset..data.pack_end() as u64)?;
+        match self.0.zlib_decompress(stream, out) {
+            Ok(n) if n == out.len() => Some(()),
+            _ => None,
+        }
+    }
+}
+
 /// A whole object's bytes.
 fn inflated(
     packs: &Packs,
     p: u32,
     entry: &pack::data::Entry,
-    inflate: &mut gix::zlib::Inflate,
+    inflate: &mut Inflater,
 ) -> Option<Vec<u8>> {
     let mut out = vec![0; usize::try_from(entry.decompressed_size).ok()?];
-    packs
-        .data(p)
-        .decompress_entry(entry, inflate, &mut out)
-        .ok()?;
+    inflate.entry(packs, p, entry, &mut out)?;
     Some(out)
 }
 
@@ -516,7 +544,7 @@ fn delta_of<'s>(
     packs: &Packs,
     p: u32,
     entry: &pack::data::Entry,
-    inflate: &mut gix::zlib::Inflate,
+    inflate: &mut Inflater,
     scratch: &'s mut Vec<u8>,
     max: u64,
 ) -> Option<&'s [u8]> {
@@ -525,10 +553,7 @@ fn delta_of<'s>(
     }
     scratch.clear();
     scratch.resize(usize::try_from(entry.decompressed_size).ok()?, 0);
-    packs
-        .data(p)
-        .decompress_entry(entry, inflate, scratch)
-        .ok()?;
+    inflate.entry(packs, p, entry, scratch)?;
     Some(scratch)
 }
 

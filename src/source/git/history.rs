@@ -2,7 +2,7 @@
 //! read once; after matching, it answers where content stands and where it entered history
 //! (`Facts`).
 
-use super::deltas::{Blob, Mapped, Packed, Packs, ROOT, read_packed};
+use super::deltas::{Blob, Inflater, Mapped, Packed, Packs, ROOT, read_packed};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -159,7 +159,7 @@ impl Blobs {
 pub struct BlobReader {
     repo: gix::Repository,
     packs: Mapped,
-    inflate: gix::zlib::Inflate,
+    inflate: Inflater,
     /// A delta's instructions, inflated.
     scratch: Vec<u8>,
 }
@@ -176,7 +176,7 @@ impl Source for Blobs {
         BlobReader {
             repo: self.repo.to_thread_local(),
             packs: Mapped::of(&self.packs),
-            inflate: gix::zlib::Inflate::default(),
+            inflate: Inflater::default(),
             scratch: Vec::new(),
         }
     }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 use gix::odb::pack;
 
-use super::super::deltas::{Built, Bytes, Kept, Mapped, Reading, build};
+use super::super::deltas::{Built, Bytes, Inflater, Kept, Mapped, Reading, build};
 
 /// Bytes of built trees a reader keeps, per walking thread.
 const CACHE_BYTES: usize = 8 << 20;
@@ -22,7 +22,7 @@ const CACHE_BYTES: usize = 8 << 20;
 /// One walking thread's tree reader.
 pub(super) struct TreeReader {
     packs: Mapped,
-    inflate: gix::zlib::Inflate,
+    inflate: Inflater,
     scratch: Vec<u8>,
     cache: Cache,
 }
@@ -40,7 +40,7 @@ impl TreeReader {
     pub(super) fn new(repo: &gix::Repository) -> TreeReader {
         TreeReader {
             packs: Mapped::open(repo.objects.store_ref().path(), repo.object_hash()),
-            inflate: gix::zlib::Inflate::default(),
+            inflate: Inflater::default(),
             scratch: Vec::new(),
             cache: Cache::default(),
         }
