@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::CommitRef;
 
+use super::read::ObjectReader;
 use super::{CommitInfo, IdMap};
 
 pub(in crate::source::git) fn decode_commit(
@@ -16,7 +17,11 @@ pub(in crate::source::git) fn decode_commit(
     let obj = repo
         .find_object(id)
         .with_context(|| format!("commit {id}: missing or corrupt"))?;
-    let c = CommitRef::from_bytes(&obj.data, repo.object_hash())
+    parse_commit(repo, id, &obj.data)
+}
+
+fn parse_commit(repo: &gix::Repository, id: ObjectId, data: &[u8]) -> Result<CommitInfo> {
+    let c = CommitRef::from_bytes(data, repo.object_hash())
         .map_err(|e| anyhow!("commit {id}: corrupt: {e}"))?;
     let author = c
         .author()
@@ -74,6 +79,7 @@ pub(in crate::source::git) fn walk_commits(
                 let (shared, wake, sync) = (&shared, &wake, &sync);
                 scope.spawn(move || -> Result<Vec<CommitInfo>> {
                     let repo = sync.to_thread_local();
+                    let mut reader = ObjectReader::new(&repo, 0);
                     let mut out = Vec::new();
                     let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
                     let mut guard = lock();
@@ -91,7 +97,9 @@ pub(in crate::source::git) fn walk_commits(
                         };
                         guard.busy += 1;
                         drop(guard);
-                        let decoded = decode_commit(&repo, id);
+                        let decoded = reader
+                            .read(&repo, id, gix::odb::pack::data::entry::Header::Commit)
+                            .and_then(|data| parse_commit(&repo, id, &data));
                         guard = lock();
                         guard.busy -= 1;
                         let c = match decoded {

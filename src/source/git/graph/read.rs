@@ -1,5 +1,5 @@
-//! Reading trees for the walk: straight from the packs, each delta applied to its base's bytes
-//! kept in a cache of recently built trees.
+//! Reading commits and trees for the walks: straight from the packs, each delta applied to its
+//! base's bytes kept in a cache of recently built objects.
 //!
 //! The walk reads a history's trees oldest commit first, but a pack stores a directory's older
 //! versions as deltas of its newer ones, in chains up to 50 deep. gix caches the whole object
@@ -16,47 +16,60 @@ use gix::odb::pack;
 
 use super::super::deltas::{Built, Bytes, Inflater, Kept, Mapped, Reading, build};
 
-/// Bytes of built trees a reader keeps, per walking thread.
-const CACHE_BYTES: usize = 8 << 20;
+/// Bytes of built trees a tree reader keeps, per walking thread. A commit reader keeps none:
+/// commits are seldom deltas, and 8 MiB each of commits only raised peak memory.
+pub(super) const TREE_CACHE_BYTES: usize = 8 << 20;
 
-/// One walking thread's tree reader.
-pub(super) struct TreeReader {
+/// One walking thread's reader of commits or trees.
+pub(super) struct ObjectReader {
     packs: Mapped,
     inflate: Inflater,
     scratch: Vec<u8>,
     cache: Cache,
 }
 
-/// Built trees by place in the packs, the least recently used forgotten past `CACHE_BYTES`.
-#[derive(Default)]
+/// Built objects by place in the packs, the least recently used forgotten past `budget` bytes.
 struct Cache {
+    budget: usize,
     trees: HashMap<(u32, u64), (Bytes, u64)>,
     by_use: BTreeMap<u64, (u32, u64)>,
     held: usize,
     clock: u64,
 }
 
-impl TreeReader {
-    pub(super) fn new(repo: &gix::Repository) -> TreeReader {
-        TreeReader {
+impl ObjectReader {
+    /// A reader keeping up to `cache_bytes` of built objects.
+    pub(super) fn new(repo: &gix::Repository, cache_bytes: usize) -> ObjectReader {
+        ObjectReader {
             packs: Mapped::open(repo.objects.store_ref().path(), repo.object_hash()),
             inflate: Inflater::default(),
             scratch: Vec::new(),
-            cache: Cache::default(),
+            cache: Cache {
+                budget: cache_bytes,
+                trees: HashMap::new(),
+                by_use: BTreeMap::new(),
+                held: 0,
+                clock: 0,
+            },
         }
     }
 
-    /// Tree `id`'s bytes: from the packs when it is a packed tree (down its delta chain to a
-    /// cached tree or a whole one, every tree built on the way kept), otherwise (a loose
-    /// object, an alternate's pack, anything the packs do not explain) through gix, which names
-    /// any problem.
-    pub(super) fn read(&mut self, repo: &gix::Repository, id: ObjectId) -> Result<Bytes> {
+    /// The bytes of `id`, an object of `kind`: from the packs when it is packed (down its
+    /// delta chain to a cached object or a whole one, every object built on the way kept),
+    /// otherwise (a loose object, an alternate's pack, anything the packs do not explain)
+    /// through gix, which names any problem.
+    pub(super) fn read(
+        &mut self,
+        repo: &gix::Repository,
+        id: ObjectId,
+        kind: pack::data::entry::Header,
+    ) -> Result<Bytes> {
         if let Some(place) = self.packs.packs().locate(&id) {
             let mut touched = 0;
             let built = build(
                 self.packs.packs(),
                 place,
-                pack::data::entry::Header::Tree,
+                kind,
                 super::super::OBJECT_LIMIT,
                 Reading {
                     inflate: &mut self.inflate,
@@ -72,8 +85,17 @@ impl TreeReader {
         }
         let obj = repo
             .find_object(id)
-            .with_context(|| format!("tree {id}: missing or corrupt"))?;
+            .with_context(|| format!("{} {id}: missing or corrupt", kind_name(kind)))?;
         Ok(Rc::new(obj.detach().data))
+    }
+}
+
+fn kind_name(kind: pack::data::entry::Header) -> &'static str {
+    match kind {
+        pack::data::entry::Header::Commit => "commit",
+        pack::data::entry::Header::Tree => "tree",
+        pack::data::entry::Header::Blob => "blob",
+        _ => "object",
     }
 }
 
@@ -89,14 +111,14 @@ impl Kept for Cache {
 
     /// Keep a built tree, forgetting the least recently used ones past the budget.
     fn keep(&mut self, key: (u32, u64), bytes: &Bytes) {
-        if bytes.len() > CACHE_BYTES / 8 || self.trees.contains_key(&key) {
+        if bytes.len() > self.budget / 8 || self.trees.contains_key(&key) {
             return;
         }
         self.clock += 1;
         self.trees.insert(key, (bytes.clone(), self.clock));
         self.by_use.insert(self.clock, key);
         self.held += bytes.len();
-        while self.held > CACHE_BYTES {
+        while self.held > self.budget {
             let Some((_, old)) = self.by_use.pop_first() else {
                 break;
             };
