@@ -128,7 +128,7 @@ impl Facts for NoFacts {}
 pub trait Source: Sync {
     type Item: Sync;
     /// Per-thread reading state (a thread-local repository handle).
-    type Reader;
+    type Reader: Send;
 
     fn items(&self) -> &[Self::Item];
     fn reader(&self) -> Self::Reader;

@@ -17,7 +17,7 @@ use crate::source::{Read, Source};
 use crate::change::Change;
 use crate::chunk::HistoryInfo;
 use crate::source::{Earlier, Facts, PathJudge, Revision, Stage};
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 /// Unique blobs of a set of commits, read in delta-chain order, with what is needed to attach
 /// provenance afterwards. `--history`, `--range` and `--pre-push` are all this.
@@ -59,7 +59,22 @@ impl Blobs {
         max_file_size: u64,
         judge: PathJudge,
     ) -> Result<Blobs> {
-        let excluded = graph.drop_paths(|_, p| !(judge.admit)(p));
+        // Revisions of a file share its path (cargo's 64,000 paths of blobs are 6,000 distinct
+        // ones): each distinct path is judged once.
+        let refused: HashSet<String> = {
+            let paths: HashSet<&str> = graph
+                .blobs
+                .values()
+                .chain(graph.more_paths.values().flatten())
+                .map(|(_, p)| p.as_str())
+                .collect();
+            paths
+                .into_par_iter()
+                .filter(|p| !(judge.admit)(p))
+                .map(str::to_owned)
+                .collect()
+        };
+        let excluded = graph.drop_paths(|_, p| refused.contains(p));
         // A blob is matched at its first admitted path; another path of the same class shares
         // that match, one of another class is matched again as its own item.
         let mut fan: IdMap<Vec<(String, String)>> = IdMap::default();

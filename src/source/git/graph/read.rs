@@ -7,7 +7,7 @@
 //! history 167,745 trees cost 6.6 s of CPU). Here every tree built on the way down is kept, so
 //! the next older version finds its base built: one delta applied per tree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use anyhow::{Context, Result};
@@ -28,13 +28,15 @@ pub(super) struct ObjectReader {
     cache: Cache,
 }
 
-/// Built objects by place in the packs, the least recently used forgotten past `budget` bytes.
+/// Built objects by place in the packs, forgotten past `budget` bytes, oldest first unless used
+/// since it was kept (then it goes to the back once: a second chance, as close to least recently
+/// used as a B-tree of use times was, at a hash lookup per use).
 struct Cache {
     budget: usize,
-    trees: HashMap<(u32, u64), (Bytes, u64)>,
-    by_use: BTreeMap<u64, (u32, u64)>,
+    /// Each object, and whether it was used since it came to the back of `queue`.
+    objects: HashMap<(u32, u64), (Bytes, bool)>,
+    queue: VecDeque<(u32, u64)>,
     held: usize,
-    clock: u64,
 }
 
 impl ObjectReader {
@@ -46,10 +48,9 @@ impl ObjectReader {
             scratch: Vec::new(),
             cache: Cache {
                 budget: cache_bytes,
-                trees: HashMap::new(),
-                by_use: BTreeMap::new(),
+                objects: HashMap::new(),
+                queue: VecDeque::new(),
                 held: 0,
-                clock: 0,
             },
         }
     }
@@ -101,29 +102,34 @@ fn kind_name(kind: pack::data::entry::Header) -> &'static str {
 
 impl Kept for Cache {
     fn get(&mut self, key: (u32, u64)) -> Option<Bytes> {
-        let (bytes, used) = self.trees.get_mut(&key)?;
-        self.by_use.remove(used);
-        self.clock += 1;
-        *used = self.clock;
-        self.by_use.insert(self.clock, key);
+        let (bytes, used) = self.objects.get_mut(&key)?;
+        *used = true;
         Some(bytes.clone())
     }
 
-    /// Keep a built tree, forgetting the least recently used ones past the budget.
+    /// Keep a built object, forgetting old ones past the budget.
     fn keep(&mut self, key: (u32, u64), bytes: &Bytes) {
-        if bytes.len() > self.budget / 8 || self.trees.contains_key(&key) {
+        if bytes.len() > self.budget / 8 || self.objects.contains_key(&key) {
             return;
         }
-        self.clock += 1;
-        self.trees.insert(key, (bytes.clone(), self.clock));
-        self.by_use.insert(self.clock, key);
+        self.objects.insert(key, (bytes.clone(), false));
+        self.queue.push_back(key);
         self.held += bytes.len();
         while self.held > self.budget {
-            let Some((_, old)) = self.by_use.pop_first() else {
+            let Some(old) = self.queue.pop_front() else {
                 break;
             };
-            if let Some((b, _)) = self.trees.remove(&old) {
-                self.held -= b.len();
+            match self.objects.get_mut(&old) {
+                Some((_, used)) if *used => {
+                    *used = false;
+                    self.queue.push_back(old);
+                }
+                Some(_) => {
+                    if let Some((b, _)) = self.objects.remove(&old) {
+                        self.held -= b.len();
+                    }
+                }
+                None => {}
             }
         }
     }
