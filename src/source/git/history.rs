@@ -76,14 +76,30 @@ impl Blobs {
         };
         let excluded = graph.drop_paths(|_, p| refused.contains(p));
         // A blob is matched at its first admitted path; another path of the same class shares
-        // that match, one of another class is matched again as its own item.
+        // that match, one of another class is matched again as its own item. The paths of
+        // blobs that stand at more than one have their class found once each, in parallel.
+        let class: HashMap<&str, u64> = {
+            let paths: HashSet<&str> = graph
+                .more_paths
+                .iter()
+                .flat_map(|(id, others)| {
+                    std::iter::once(graph.blobs[id].1.as_str())
+                        .chain(others.iter().map(|(_, p)| p.as_str()))
+                })
+                .collect();
+            paths
+                .into_par_iter()
+                .map(|p| (p, (judge.class)(p)))
+                .collect()
+        };
+        let class_of = |p: &str| class.get(p).copied().unwrap_or_else(|| (judge.class)(p));
         let mut fan: IdMap<Vec<(String, String)>> = IdMap::default();
         let mut alts: Vec<(ObjectId, String)> = Vec::new();
         for (id, others) in &graph.more_paths {
             let first = &graph.blobs[id].1;
-            let mut classes: Vec<(u64, &String)> = vec![((judge.class)(first), first)];
+            let mut classes: Vec<(u64, &String)> = vec![(class_of(first), first)];
             for (_, p) in others {
-                let c = (judge.class)(p);
+                let c = class_of(p);
                 match classes.iter().find(|k| k.0 == c) {
                     Some((_, scanned)) => fan
                         .entry(*id)

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::CommitRef;
 
+use super::super::deltas::Packs;
 use super::read::ObjectReader;
 use super::{CommitInfo, IdMap};
 
@@ -72,14 +73,15 @@ pub(in crate::source::git) fn walk_commits(
     });
     let wake = std::sync::Condvar::new();
     let sync = repo.clone().into_sync();
+    let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
     let threads = rayon::current_num_threads().max(1);
     let parts: Vec<Result<Vec<CommitInfo>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                let (shared, wake, sync) = (&shared, &wake, &sync);
+                let (shared, wake, sync, packs) = (&shared, &wake, &sync, &packs);
                 scope.spawn(move || -> Result<Vec<CommitInfo>> {
                     let repo = sync.to_thread_local();
-                    let mut reader = ObjectReader::new(&repo, 0);
+                    let mut reader = ObjectReader::new(packs, 0);
                     let mut out = Vec::new();
                     let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
                     let mut guard = lock();

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 use gix::odb::pack;
 
-use super::super::deltas::{Built, Bytes, Inflater, Kept, Mapped, Reading, build};
+use super::super::deltas::{Built, Bytes, Inflater, Kept, Mapped, Packs, Reading, build};
 
 /// Bytes of built trees a tree reader keeps, per walking thread. A commit reader keeps none:
 /// commits are seldom deltas, and 8 MiB each of commits only raised peak memory.
@@ -40,10 +40,11 @@ struct Cache {
 }
 
 impl ObjectReader {
-    /// A reader keeping up to `cache_bytes` of built objects.
-    pub(super) fn new(repo: &gix::Repository, cache_bytes: usize) -> ObjectReader {
+    /// A reader of `packs` (their indexes shared with it), keeping up to `cache_bytes` of
+    /// built objects.
+    pub(super) fn new(packs: &Packs, cache_bytes: usize) -> ObjectReader {
         ObjectReader {
-            packs: Mapped::open(repo.objects.store_ref().path(), repo.object_hash()),
+            packs: Mapped::of(packs),
             inflate: Inflater::default(),
             scratch: Vec::new(),
             cache: Cache {

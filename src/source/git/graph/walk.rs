@@ -9,7 +9,7 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use rayon::prelude::*;
 
-use super::super::deltas::Bytes;
+use super::super::deltas::{Bytes, Packs};
 use super::super::join;
 use super::diff::{Bounds, NEW, diff, parse_entry};
 use super::read::{ObjectReader, TREE_CACHE_BYTES};
@@ -39,6 +39,7 @@ impl Graph {
             .map(|e| e.min(n))
             .collect();
         let sync = repo.clone().into_sync();
+        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
         // Each root with its base: its first parent's root, which a branch's commit changes by
         // an entry or two (the last root walked may be another branch's, tens of entries apart).
         let roots: Vec<(ObjectId, Option<ObjectId>)> = self
@@ -62,7 +63,7 @@ impl Graph {
             .into_par_iter()
             .map(|k| {
                 let repo = sync.to_thread_local();
-                let mut reader = ObjectReader::new(&repo, TREE_CACHE_BYTES);
+                let mut reader = ObjectReader::new(&packs, TREE_CACHE_BYTES);
                 let mut parts = Vec::new();
                 let mut segment = Some(k);
                 while let Some(s) = segment {
