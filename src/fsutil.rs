@@ -9,8 +9,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// Replace `path` with `bytes` atomically. `mode` sets the permissions of a new file (kept from
-/// the old one otherwise).
+/// the old one otherwise). A path that is there and is not a regular file (`-o /dev/null`,
+/// `/dev/stdout`, a named pipe) is written in place: renamed over, the device or pipe itself
+/// was replaced by a file (run as root, `-o /dev/null` left /dev/null a regular file).
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .with_context(|| format!("{}: write failed", path.display()));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -321,6 +321,45 @@ fn a_failed_write_leaves_the_target_alone() {
     );
 }
 
+/// `-o` naming a device or a named pipe writes into it: replacing it with a file (the atomic
+/// rename a report file gets) turned /dev/null into a regular file when run as root.
+#[test]
+fn a_report_to_a_named_pipe_is_written_into_the_pipe_which_stays_a_pipe() {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let dir = tempdir();
+    let d = dir.path();
+    write(d, "a.txt", "clean\n");
+    let fifo = d.join("report.pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    // Opened for reading first and without blocking, so the scan's open for writing returns
+    // at once; the report (a few hundred bytes) fits in the pipe's buffer.
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let run = keywarden(
+        d,
+        &["scan", "a.txt", "--format", "json", "-o", "report.pipe"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let mut got = String::new();
+    let _ = reader.read_to_string(&mut got);
+    let doc: serde_json::Value = serde_json::from_str(&got)
+        .unwrap_or_else(|e| panic!("no report came through the pipe ({e}): {got:?}"));
+    assert!(
+        doc["findings"].as_array().is_some_and(|f| f.is_empty()),
+        "{got}"
+    );
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the named pipe was replaced: {kind:?}");
+}
+
 /// Every output format, every report file and the error paths, with planted keys: the full
 /// secret never appears without --show-secrets.
 #[test]
