@@ -182,19 +182,14 @@ pub fn run<S: Source>(source: &S, matcher: &Matcher, opts: &Options) -> Result<O
                 .and_then(|m| m.try_lock().ok());
             let mut spare = None;
             let (memos, reader) = match mine.as_deref_mut() {
-                Some((m, r)) => (m, r),
-                None => {
-                    let (m, r) = spare.insert((ThreadMemory::default(), None));
-                    (m, r)
-                }
+                Some(slot) => slot,
+                None => spare.insert((ThreadMemory::default(), None)),
             };
             let reader = reader.get_or_insert_with(|| source.reader());
-            {
-                let read = source.read_after(reader, item, memos);
-                let out = scan_item(read, matcher, opts, memos);
-                progress.tick(out.1.counts.bytes);
-                out
-            }
+            let read = source.read_after(reader, item, memos);
+            let out = scan_item(read, matcher, opts, memos);
+            progress.tick(out.1.counts.bytes);
+            out
         })
         .reduce(
             || (Vec::new(), Stats::default()),

@@ -49,7 +49,8 @@ impl Mapped {
     /// An entry of `size` bytes was read: a page or more, and the pages around it the kernel
     /// maps with it.
     pub(super) fn count(&mut self, size: u64) {
-        self.read += size.max(16 << 10);
+        // Sizes come from pack headers, which may claim anything (up to 2^64 - 1).
+        self.read = self.read.saturating_add(size.max(16 << 10));
         if self.read > REMAP {
             if let Some(again) = self.packs.again() {
                 self.packs = again;
@@ -375,7 +376,7 @@ pub(super) fn read_packed(
     let (p, offset) = blob.place?;
     let entry = packs.data(p).entry(offset).ok()?;
     if base.is_some() || entry.header == pack::data::entry::Header::Blob {
-        *touched += entry.decompressed_size;
+        *touched = touched.saturating_add(entry.decompressed_size);
     }
     if entry.header == pack::data::entry::Header::Blob {
         if entry.decompressed_size > max {
@@ -465,7 +466,7 @@ pub(super) fn build(
             break hit;
         }
         let entry = packs.data(p).entry(offset).ok()?;
-        *r.touched += entry.decompressed_size;
+        *r.touched = r.touched.saturating_add(entry.decompressed_size);
         if entry.header == kind {
             let limit = if chain.is_empty() {
                 max

@@ -18,10 +18,12 @@ use super::{Graph, IdMap, Trees};
 impl Graph {
     /// Record every unique tree and blob of every commit, and every path each blob stands
     /// at, skipping trees where `skip` has them (the same tree at the same place). The commits
-    /// (oldest first) are cut into one contiguous run per thread, the older runs longer; each
-    /// run walks its commits' trees in order, never revisiting a subtree it has seen at the same place, which keeps
-    /// the pack's delta base cache warm. Runs merge oldest first, so a blob keeps its first
-    /// commit and path. With `keep_places`, `places` lists every (tree, place) walked.
+    /// (oldest first) are cut into one contiguous run per thread, the older runs longer, and a
+    /// thread done with its run takes the newer half of what another has left; each segment
+    /// walks its commits' trees in order, never revisiting a subtree it has seen at the same
+    /// place, which keeps the tree reader's cache warm. Segments merge oldest first, so a blob
+    /// keeps its first commit and path. With `keep_places`, `places` lists every (tree, place)
+    /// walked.
     pub(in crate::source::git) fn collect_trees(
         &mut self,
         repo: &gix::Repository,
