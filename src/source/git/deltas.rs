@@ -92,8 +92,8 @@ pub struct Blob {
 /// The repository's packs, index and data, skipping any that cannot be opened, with the index
 /// files they came from.
 pub(super) struct Packs {
-    /// Each index is mapped once and shared by every reader: mapped again, its pages were
-    /// faulted in again (on cargo's history a fifth of the tree walk's CPU).
+    /// Each index is mapped once and shared by every reader: mapped again with the data, its
+    /// pages were faulted in again (cargo's history: 5,000 page faults more).
     packs: Vec<(Arc<pack::index::File>, pack::data::File)>,
     paths: Vec<PathBuf>,
     hash: gix::hash::Kind,

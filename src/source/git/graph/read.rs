@@ -85,19 +85,11 @@ impl ObjectReader {
                 return Ok(bytes);
             }
         }
-        let obj = repo
-            .find_object(id)
-            .with_context(|| format!("{} {id}: missing or corrupt", kind_name(kind)))?;
+        let obj = repo.find_object(id).with_context(|| {
+            let kind = kind.as_kind().map_or("object".into(), |k| k.to_string());
+            format!("{kind} {id}: missing or corrupt")
+        })?;
         Ok(Rc::new(obj.detach().data))
-    }
-}
-
-fn kind_name(kind: pack::data::entry::Header) -> &'static str {
-    match kind {
-        pack::data::entry::Header::Commit => "commit",
-        pack::data::entry::Header::Tree => "tree",
-        pack::data::entry::Header::Blob => "blob",
-        _ => "object",
     }
 }
 

@@ -52,15 +52,7 @@ impl Graph {
                 (c.tree, parent.map(|&p| self.commits[p].tree))
             })
             .collect();
-        // Each run's next commit and end. A thread done with its run takes the newer half of
-        // what is left of the run with the most left (if that is at least STEAL commits), as a
-        // segment of its own: the two runs of cargo's history ended 40 to 70 ms apart.
-        let segments = std::sync::Mutex::new(
-            (0..runs)
-                .map(|k| (if k == 0 { 0 } else { ends[k - 1] }, ends[k]))
-                .collect::<Vec<(usize, usize)>>(),
-        );
-        let lock = || segments.lock().unwrap_or_else(|e| e.into_inner());
+        let segments = Segments::new(&ends);
         let walked: Vec<Result<Vec<(usize, Walked)>>> = (0..runs)
             .into_par_iter()
             .map(|k| {
@@ -73,31 +65,12 @@ impl Graph {
                     // stand for what an older one holds.
                     let mut lasts = Lasts::default();
                     let mut w = Walked::default();
-                    let first = lock()[s].0;
-                    loop {
-                        let ci = {
-                            let mut g = lock();
-                            let (next, end) = &mut g[s];
-                            if *next >= *end {
-                                break;
-                            }
-                            *next += 1;
-                            *next - 1
-                        };
+                    let first = segments.start(s);
+                    while let Some(ci) = segments.next(s) {
                         w.walk(&repo, &mut reader, &mut lasts, roots[ci], ci, skip)?;
                     }
                     parts.push((first, w));
-                    let mut g = lock();
-                    segment = (0..g.len())
-                        .max_by_key(|&i| g[i].1.saturating_sub(g[i].0))
-                        .filter(|&i| g[i].1.saturating_sub(g[i].0) >= STEAL)
-                        .map(|i| {
-                            let (next, end) = g[i];
-                            let mid = next + (end - next) / 2;
-                            g[i].1 = mid;
-                            g.push((mid, end));
-                            g.len() - 1
-                        });
+                    segment = segments.steal();
                 }
                 Ok(parts)
             })
@@ -184,6 +157,55 @@ fn add_path(
 /// The fewest commits a thread takes from another's run: a segment starts with its first
 /// commit's whole tree.
 const STEAL: usize = 512;
+
+/// Contiguous stretches of the commits, each walked by one thread: (next commit, end). A
+/// thread done with its run takes the newer half of what is left of the run with the most left
+/// (if that is at least `STEAL` commits), as a segment of its own: the two runs of cargo's
+/// history ended 40 to 70 ms apart.
+struct Segments(std::sync::Mutex<Vec<(usize, usize)>>);
+
+impl Segments {
+    /// One segment per run, run k ending at `ends[k]`.
+    fn new(ends: &[usize]) -> Segments {
+        let starts = std::iter::once(0).chain(ends.iter().copied());
+        Segments(std::sync::Mutex::new(
+            starts.zip(ends.iter().copied()).collect(),
+        ))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(usize, usize)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn start(&self, s: usize) -> usize {
+        self.lock()[s].0
+    }
+
+    /// Segment `s`'s next commit, `None` once it is walked to its (possibly moved) end.
+    fn next(&self, s: usize) -> Option<usize> {
+        let mut g = self.lock();
+        let (next, end) = &mut g[s];
+        (*next < *end).then(|| {
+            *next += 1;
+            *next - 1
+        })
+    }
+
+    /// A new segment: the newer half of what the segment with the most left has left.
+    fn steal(&self) -> Option<usize> {
+        let mut g = self.lock();
+        let left = |g: &[(usize, usize)], i: usize| g[i].1.saturating_sub(g[i].0);
+        let i = (0..g.len()).max_by_key(|&i| left(&g, i))?;
+        if left(&g, i) < STEAL {
+            return None;
+        }
+        let (next, end) = g[i];
+        let mid = next + (end - next) / 2;
+        g[i].1 = mid;
+        g.push((mid, end));
+        Some(g.len() - 1)
+    }
+}
 
 /// A place in a tree (`src/app`) as a number: the root is 0, and a child's is its parent's
 /// mixed with the child's name, so no string is built for a subtree already walked there.
