@@ -17,7 +17,6 @@ use crate::change::Same;
 use gix::ObjectId;
 use gix::odb::pack;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -188,7 +187,11 @@ fn lookup(index: &pack::index::File, id: &gix::hash::oid) -> Option<u32> {
         } else {
             lo + (hi - lo) / 2
         };
-        match index.oid_at_index(mid).cmp(id) {
+        // The first eight bytes decide but for a near-equal id: no call to compare all 20.
+        match key(mid)
+            .cmp(&want)
+            .then_with(|| index.oid_at_index(mid).cmp(id))
+        {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater if mid == 0 => return None,
             std::cmp::Ordering::Greater => hi = mid - 1,
@@ -310,17 +313,19 @@ fn walk(parents: &[u32]) -> Vec<(u32, u32, bool)> {
 /// For each item, the index of the item that is its delta base, or `ROOT`. Headers are read in
 /// pack order, each `REMAP` bytes of a pack through a mapping of its own (see `Mapped`).
 fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
-    let at: HashMap<(u32, u64), u32> = places
-        .iter()
-        .enumerate()
-        .filter_map(|(i, place)| place.map(|place| (place, i as u32)))
-        .collect();
+    // Items by place: read in pack order, and a base's item found by binary search.
     let mut order: Vec<(u32, u64, u32)> = places
         .iter()
         .enumerate()
         .filter_map(|(i, place)| place.map(|(p, o)| (p, o, i as u32)))
         .collect();
     order.par_sort_unstable();
+    let at = |place: (u32, u64)| {
+        order
+            .binary_search_by(|&(p, o, _)| (p, o).cmp(&place))
+            .ok()
+            .map(|k| order[k].2)
+    };
     let mut parents = vec![ROOT; places.len()];
     for span in order.chunk_by(|a, b| a.0 == b.0 && a.1 / REMAP == b.1 / REMAP) {
         let mapped = packs.again();
@@ -329,7 +334,7 @@ fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
             .par_iter()
             .filter_map(|&(p, offset, i)| {
                 let entry = packs.data(p).entry(offset).ok()?;
-                let base = base_of(packs, p, &entry).and_then(|b| at.get(&b).copied())?;
+                let base = base_of(packs, p, &entry).and_then(at)?;
                 Some((i, base))
             })
             .collect();

@@ -60,39 +60,39 @@ impl Blobs {
         judge: PathJudge,
     ) -> Result<Blobs> {
         // Revisions of a file share its path (cargo's 64,000 paths of blobs are under 8,000
-        // distinct ones): each distinct path is judged once.
-        let refused: HashSet<String> = {
-            let paths: HashSet<&str> = graph
+        // distinct ones): each distinct path is judged once, in parallel, and its rank among
+        // them sorts the blobs. Paths come from the repository, so the set is keyed with a
+        // seed per process (foldhash) rather than by a fixed function a crafted tree could
+        // collide; SipHash took 15 ms here on one thread.
+        let paths: foldhash::HashMap<String, Judged> = {
+            let mut distinct: Vec<&str> = graph
                 .blobs
                 .values()
                 .chain(graph.more_paths.values().flatten())
                 .map(|(_, p)| p.as_str())
+                .collect::<foldhash::HashSet<&str>>()
+                .into_iter()
                 .collect();
-            paths
-                .into_par_iter()
-                .filter(|p| !(judge.admit)(p))
-                .map(str::to_owned)
-                .collect()
-        };
-        let excluded = graph.drop_paths(|_, p| refused.contains(p));
-        // A blob is matched at its first admitted path; another path of the same class shares
-        // that match, one of another class is matched again as its own item. The paths of
-        // blobs that stand at more than one have their class found once each, in parallel.
-        let class: HashMap<&str, u64> = {
-            let paths: HashSet<&str> = graph
-                .more_paths
-                .iter()
-                .flat_map(|(id, others)| {
-                    std::iter::once(graph.blobs[id].1.as_str())
-                        .chain(others.iter().map(|(_, p)| p.as_str()))
+            distinct.par_sort_unstable();
+            let judged: Vec<Judged> = distinct
+                .par_iter()
+                .enumerate()
+                .map(|(rank, p)| Judged {
+                    rank: rank as u32,
+                    class: (judge.admit)(p).then(|| (judge.class)(p)),
                 })
                 .collect();
-            paths
-                .into_par_iter()
-                .map(|p| (p, (judge.class)(p)))
+            distinct
+                .into_iter()
+                .map(str::to_owned)
+                .zip(judged)
                 .collect()
         };
-        let class_of = |p: &str| class.get(p).copied().unwrap_or_else(|| (judge.class)(p));
+        let judged = |p: &str| paths.get(p).copied().unwrap_or(Judged::NONE);
+        let excluded = graph.drop_paths(|_, p| judged(p).class.is_none());
+        // A blob is matched at its first admitted path; another path of the same class shares
+        // that match, one of another class is matched again as its own item.
+        let class_of = |p: &str| judged(p).class.unwrap_or_else(|| (judge.class)(p));
         let mut fan: IdMap<Vec<(String, String)>> = IdMap::default();
         let mut alts: Vec<(ObjectId, String)> = Vec::new();
         for (id, others) in &graph.more_paths {
@@ -113,12 +113,13 @@ impl Blobs {
             }
         }
         alts.sort();
-        let mut sorted: Vec<(&String, usize, ObjectId)> = graph
+        // Revisions of one file together (by path, then first commit): what the packs do not
+        // explain keeps this order.
+        let mut sorted: Vec<(u32, usize, ObjectId)> = graph
             .blobs
             .iter()
-            .map(|(id, (ci, p))| (p, *ci, *id))
+            .map(|(id, (ci, p))| (judged(p).rank, *ci, *id))
             .collect();
-        // Revisions of one file together: what the packs do not explain keeps this order.
         sorted.par_sort_unstable();
         let ids: Vec<ObjectId> = sorted.into_iter().map(|(_, _, id)| id).collect();
         let scan = reopen(&repo, Some(max_file_size))?.into_sync();
@@ -184,6 +185,22 @@ impl Blobs {
                 .map_or("", |(_, p)| p.as_str()),
         }
     }
+}
+
+/// What one distinct path was judged: its rank among them (sorted), and its class when the
+/// scan admits it.
+#[derive(Clone, Copy)]
+struct Judged {
+    rank: u32,
+    class: Option<u64>,
+}
+
+impl Judged {
+    /// A path not judged beforehand (none: every path of the graph is).
+    const NONE: Judged = Judged {
+        rank: u32::MAX,
+        class: None,
+    };
 }
 
 /// One thread's reading state.
@@ -365,7 +382,9 @@ impl Facts for Blobs {
         if targets.is_empty() {
             return vec![HistoryInfo::default(); groups.len()];
         }
-        let commit_bits = graph.commit_bits(&targets);
+        // Independent passes over the graph, on both threads.
+        let (commit_bits, children) =
+            rayon::join(|| graph.commit_bits(&targets), || graph.children());
         let has = |bits: &[u64], t: usize| bits[t / 64] & (1 << (t % 64)) != 0;
         let head_idx = self.head.and_then(|h| graph.index.get(&h).copied());
         // HEAD's first-parent line, newest first: where a secret left HEAD.
@@ -380,9 +399,8 @@ impl Facts for Blobs {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let children = graph.children();
         groups
-            .iter()
+            .par_iter()
             .map(|blobs| {
                 let blob_idx: Vec<usize> = blobs
                     .iter()

@@ -7,7 +7,7 @@
 //! history 167,745 trees cost 6.6 s of CPU). Here every tree built on the way down is kept, so
 //! the next older version finds its base built: one delta applied per tree.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use anyhow::{Context, Result};
@@ -34,7 +34,9 @@ pub(super) struct ObjectReader {
 struct Cache {
     budget: usize,
     /// Each object, and whether it was used since it came to the back of `queue`.
-    objects: HashMap<(u32, u64), (Bytes, bool)>,
+    /// Keyed per process (foldhash): places come from the repository; SipHash was a tenth of
+    /// the tree walk's reading.
+    objects: foldhash::HashMap<(u32, u64), (Bytes, bool)>,
     queue: VecDeque<(u32, u64)>,
     held: usize,
 }
@@ -49,7 +51,7 @@ impl ObjectReader {
             scratch: Vec::new(),
             cache: Cache {
                 budget: cache_bytes,
-                objects: HashMap::new(),
+                objects: foldhash::HashMap::default(),
                 queue: VecDeque::new(),
                 held: 0,
             },

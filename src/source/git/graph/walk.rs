@@ -1,7 +1,7 @@
 //! The tree walk: every unique tree and blob of every commit, and every path a blob stands at
 //! (a (tree, place) pair is walked once).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
 
 use anyhow::{Result, anyhow};
@@ -226,7 +226,7 @@ struct Walked {
     /// By interned id: the place a walked tree was first walked at.
     first_place: Vec<u64>,
     /// Trees walked again at another place (a moved or copied directory), for their paths.
-    again: HashSet<(u32, u64)>,
+    again: foldhash::HashSet<(u32, u64)>,
 }
 
 /// Trees walked lately, which the next version of each is compared with: the most recent by
@@ -234,10 +234,11 @@ struct Walked {
 /// the last one at each place for when that one is not held.
 #[derive(Default)]
 struct Lasts {
-    by_tree: HashMap<u32, Rc<Last>>,
+    /// Keyed per process (foldhash), as ids and places come from the repository.
+    by_tree: foldhash::HashMap<u32, Rc<Last>>,
     /// The trees in `by_tree`, oldest first: the first forgotten.
     order: VecDeque<u32>,
-    at: HashMap<u64, Rc<Last>>,
+    at: foldhash::HashMap<u64, Rc<Last>>,
     /// Bytes held in `by_tree`, and in `at`.
     held_by_tree: usize,
     held_at: usize,
