@@ -42,8 +42,8 @@ mod yaml;
 
 use clap::Parser;
 
-/// The static Linux build uses mimalloc: musl's allocator serialises the scan's threads.
-#[cfg(target_env = "musl")]
+/// mimalloc on every target (see Cargo.toml): musl's allocator serialises the scan's threads,
+/// and glibc's took a seventh of a history scan's CPU.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

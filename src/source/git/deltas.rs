@@ -32,6 +32,10 @@ pub(super) struct Mapped {
 /// Bytes read through one mapping before it is replaced.
 const REMAP: u64 = 32 << 20;
 
+/// The span of a pack whose entry headers the plan reads through one mapping. Reading a header
+/// maps the pages around it, so a span is nearly all resident by its end.
+const HEADER_SPAN: u64 = 8 << 20;
+
 impl Mapped {
     /// `packs` mapped again for one reader (the places of a plan made with them stay valid).
     pub(super) fn of(packs: &Packs) -> Mapped {
@@ -311,7 +315,7 @@ fn walk(parents: &[u32]) -> Vec<(u32, u32, bool)> {
 }
 
 /// For each item, the index of the item that is its delta base, or `ROOT`. Headers are read in
-/// pack order, each `REMAP` bytes of a pack through a mapping of its own (see `Mapped`).
+/// pack order, each `HEADER_SPAN` bytes of a pack through a mapping of its own (see `Mapped`).
 fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
     // Items by place: read in pack order, and a base's item found by binary search.
     let mut order: Vec<(u32, u64, u32)> = places
@@ -327,7 +331,7 @@ fn parents(packs: &Packs, places: &[Option<(u32, u64)>]) -> Vec<u32> {
             .map(|k| order[k].2)
     };
     let mut parents = vec![ROOT; places.len()];
-    for span in order.chunk_by(|a, b| a.0 == b.0 && a.1 / REMAP == b.1 / REMAP) {
+    for span in order.chunk_by(|a, b| a.0 == b.0 && a.1 / HEADER_SPAN == b.1 / HEADER_SPAN) {
         let mapped = packs.again();
         let packs = mapped.as_ref().unwrap_or(packs);
         let found: Vec<(u32, u32)> = span
