@@ -291,18 +291,24 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The packs embedded in the binary.
+    /// The packs embedded in the binary. Parsing their YAML is most of a small scan's start
+    /// (3 ms of `scan --staged`'s 16), so the packs are parsed in parallel, then added in order.
     pub fn builtin() -> Result<RuleSet> {
+        use rayon::prelude::*;
+        // Errors name the file, line and field.
+        let packs: Vec<PackSpec> = BUILTIN_PACKS
+            .par_iter()
+            .map(|(name, text)| crate::yaml::parse_yaml(&format!("rules/{name}.yaml"), text))
+            .collect::<Result<_>>()?;
         let mut set = RuleSet::default();
-        for (name, text) in BUILTIN_PACKS {
-            set.add_pack_text(&format!("rules/{name}.yaml"), text)?;
+        for pack in packs {
+            set.add_pack(pack)?;
         }
         Ok(set)
     }
 
-    /// Parse one pack file; errors name the file, line and field.
-    pub fn add_pack_text(&mut self, file: &str, text: &str) -> Result<()> {
-        let pack: PackSpec = crate::yaml::parse_yaml(file, text)?;
+    /// Add a parsed pack's rules.
+    fn add_pack(&mut self, pack: PackSpec) -> Result<()> {
         for spec in pack.rules {
             self.push(spec, &pack.pack, pack.kind, pack.precedence)?;
             if let Some(rule) = self.rules.last_mut() {
