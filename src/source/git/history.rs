@@ -61,9 +61,9 @@ impl Blobs {
     ) -> Result<Blobs> {
         // Revisions of a file share its path (cargo's 64,000 paths of blobs are under 8,000
         // distinct ones): each distinct path is judged once, in parallel, and its rank among
-        // them sorts the blobs. Paths come from the repository, so the set is keyed with a
-        // seed per process (foldhash) rather than by a fixed function a crafted tree could
-        // collide; SipHash took 15 ms here on one thread.
+        // them sorts the blobs by an integer instead of a string compare. Paths come from the
+        // repository, so the set is keyed per process (foldhash), not by a fixed function a
+        // crafted tree could collide.
         let paths: foldhash::HashMap<String, Judged> = {
             let mut distinct: Vec<&str> = graph
                 .blobs
