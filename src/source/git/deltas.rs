@@ -191,11 +191,7 @@ fn lookup(index: &pack::index::File, id: &gix::hash::oid) -> Option<u32> {
         } else {
             lo + (hi - lo) / 2
         };
-        // The first eight bytes decide but for a near-equal id: no call to compare all 20.
-        match key(mid)
-            .cmp(&want)
-            .then_with(|| index.oid_at_index(mid).cmp(id))
-        {
+        match index.oid_at_index(mid).cmp(id) {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater if mid == 0 => return None,
             std::cmp::Ordering::Greater => hi = mid - 1,
